@@ -26,6 +26,7 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
     // that swallowed record looks like.
     let mut pending: Option<(usize, usize, Vec<String>)> = None;
     let mut width = 0;
+    let mut lines = LineCounter::default();
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -38,9 +39,8 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
                 });
             }
         }
-        let (line, byte) = record
-            .position()
-            .map_or((0, 0), |p| (line_number(p.line()), to_usize(p.byte())));
+        let byte = record.position().map_or(0, |p| to_usize(p.byte()));
+        let (line, byte) = lines.record_start(text.as_bytes(), byte);
         let mut cells = Vec::with_capacity(width.max(record.len()));
         cells.extend(record.iter().map(str::to_owned));
         width = width.max(cells.len());
@@ -56,6 +56,34 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
         builder.push(line, cells)?;
     }
     builder.finish()
+}
+
+/// Line numbers of record starts. The `csv` crate's own record position points at the end of
+/// the previous record (before a CRLF's LF, before skipped blank lines), so the line is counted
+/// here from the byte offset instead, incrementally to stay linear.
+#[derive(Debug, Default)]
+struct LineCounter {
+    byte: usize,
+    newlines: usize,
+}
+
+impl LineCounter {
+    /// The (1-based line, byte offset) where the record reported at `byte` really starts.
+    fn record_start(&mut self, text: &[u8], byte: usize) -> (usize, usize) {
+        let skipped = text
+            .get(byte..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        let start = byte + skipped;
+        if start >= self.byte {
+            let between = text.get(self.byte..start).unwrap_or_default();
+            self.newlines += between.iter().filter(|&&b| b == b'\n').count();
+            self.byte = start;
+        }
+        (self.newlines + 1, start)
+    }
 }
 
 fn line_number(line: u64) -> usize {

@@ -42,6 +42,7 @@ mod column;
 mod csv_read;
 mod csv_write;
 mod error;
+mod ooxml_escape;
 mod table;
 mod xlsx_read;
 mod xlsx_write;

@@ -7,6 +7,7 @@ use calamine::{DataRef, ExcelDateTime, Reader, SheetType, SheetVisible, Xlsx, Xl
 
 use crate::column::cell_ref;
 use crate::error::SheetError;
+use crate::ooxml_escape::unescape;
 use crate::table::{Table, TableBuilder};
 
 /// The sheet read when a workbook has it; otherwise the first visible worksheet.
@@ -106,8 +107,8 @@ where
 fn cell_text(value: &DataRef<'_>, row: u32, column: u32) -> Result<Option<String>, SheetError> {
     let text = match value {
         DataRef::Empty => return Ok(None),
-        DataRef::SharedString(s) => (*s).to_owned(),
-        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => unescape(s).into_owned(),
+        DataRef::String(s) => unescape(s).into_owned(),
         DataRef::Int(i) => i.to_string(),
         DataRef::Float(f) => number_text(*f),
         DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),

@@ -6,6 +6,7 @@ use rust_xlsxwriter::{Format, IgnoreError, Workbook, Worksheet, XlsxError};
 
 use crate::column::display_width;
 use crate::error::SheetError;
+use crate::ooxml_escape::escape_literals;
 use crate::table::Table;
 
 /// Excel's limits.
@@ -54,13 +55,18 @@ fn fill_worksheet(worksheet: &mut Worksheet, table: &Table) -> Result<(), XlsxEr
         worksheet.set_column_format(column, &text_format)?;
     }
     for (index, header) in table.headers.iter().enumerate() {
-        worksheet.write_string_with_format(0, to_col(index), header, &header_format)?;
+        worksheet.write_string_with_format(
+            0,
+            to_col(index),
+            escape_literals(header),
+            &header_format,
+        )?;
     }
     for (index, row) in table.rows.iter().enumerate() {
         let row_index = to_row(index + 1);
         for (column, cell) in row.cells.iter().enumerate() {
             if !cell.is_empty() {
-                worksheet.write_string(row_index, to_col(column), cell)?;
+                worksheet.write_string(row_index, to_col(column), escape_literals(cell))?;
             }
         }
     }
