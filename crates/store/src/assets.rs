@@ -1,0 +1,337 @@
+//! The asset register (情報資産台帳) in the database.
+
+use crate::audit::{AuditRecord, append, lock_head};
+use crate::sql::{batch_rows, get_bool, values_placeholders};
+use crate::{Result, Store, StoreError};
+use chrono::NaiveDate;
+use mamori_core::register::format_date;
+use mamori_core::{
+    Asset, AssetKind, AssetStatus, Classification, Dimension, Scheme, ServiceTerms, Zone,
+};
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::HashMap;
+
+const COLUMNS: [&str; 25] = [
+    "id",
+    "name",
+    "kind",
+    "department",
+    "manager",
+    "location",
+    "zone",
+    "system",
+    "confidentiality",
+    "integrity",
+    "availability",
+    "confidentiality_rank",
+    "integrity_rank",
+    "availability_rank",
+    "personal_info",
+    "my_number",
+    "retention",
+    "disposal_method",
+    "status",
+    "disposed_on",
+    "next_review",
+    "external_service",
+    "external_terms",
+    "notes",
+    "updated_at",
+];
+
+/// Which assets to list. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct AssetFilter {
+    pub zone: Option<Zone>,
+    /// Rank in the organisation's confidentiality scale (0 = lowest); "at least this".
+    pub min_confidentiality_rank: Option<usize>,
+    pub department: Option<String>,
+    pub status: Option<AssetStatus>,
+    pub limit: Option<i64>,
+    pub offset: i64,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Rows sorted into what happens to them.
+#[derive(Debug, Default)]
+pub struct ImportPlan {
+    pub create: Vec<Asset>,
+    pub update: Vec<(Asset, Asset)>,
+    pub unchanged: usize,
+}
+
+impl ImportPlan {
+    /// Compare incoming rows with the stored register, by asset ID.
+    pub fn new(existing: &HashMap<String, Asset>, incoming: Vec<Asset>) -> ImportPlan {
+        let mut plan = ImportPlan::default();
+        for asset in incoming {
+            match existing.get(&asset.id) {
+                None => plan.create.push(asset),
+                Some(before) if *before == asset => plan.unchanged += 1,
+                Some(before) => plan.update.push((before.clone(), asset)),
+            }
+        }
+        plan
+    }
+
+    pub fn summary(&self) -> ImportSummary {
+        ImportSummary {
+            created: self.create.len(),
+            updated: self.update.len(),
+            unchanged: self.unchanged,
+        }
+    }
+}
+
+fn to_json(a: &Asset) -> Result<String> {
+    serde_json::to_string(a).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn rank(scheme: &Scheme, a: &Asset, d: Dimension) -> Option<i64> {
+    a.rank(scheme, d).and_then(|r| i64::try_from(r).ok())
+}
+
+impl Store {
+    /// Import assets: new IDs are created, changed rows updated, identical rows left alone. One
+    /// transaction; with `dry_run` it is rolled back and only the summary is returned.
+    pub async fn import_assets(
+        &self,
+        incoming: Vec<Asset>,
+        scheme: &Scheme,
+        actor: &str,
+        at: &str,
+        dry_run: bool,
+    ) -> Result<ImportSummary> {
+        let mut tx = self.pool.begin().await?;
+        let head = lock_head(&mut tx).await?;
+        let existing = assets_by_id(&mut tx, incoming.iter().map(|a| a.id.as_str())).await?;
+        let plan = ImportPlan::new(&existing, incoming);
+        let summary = plan.summary();
+        if dry_run {
+            tx.rollback().await?;
+            return Ok(summary);
+        }
+        let mut records = Vec::with_capacity(plan.create.len() + plan.update.len());
+        let mut writes: Vec<&Asset> = Vec::with_capacity(records.capacity());
+        for a in &plan.create {
+            records.push(AuditRecord {
+                action: "create",
+                entity: "asset",
+                entity_id: a.id.clone(),
+                before: None,
+                after: Some(to_json(a)?),
+            });
+            writes.push(a);
+        }
+        for (before, after) in &plan.update {
+            records.push(AuditRecord {
+                action: "update",
+                entity: "asset",
+                entity_id: after.id.clone(),
+                before: Some(to_json(before)?),
+                after: Some(to_json(after)?),
+            });
+            writes.push(after);
+        }
+        upsert(&mut tx, &writes, scheme, at).await?;
+        append(&mut tx, head, at, actor, records).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    pub async fn assets(&self, filter: &AssetFilter) -> Result<Vec<Asset>> {
+        let mut sql = format!("SELECT {} FROM assets", COLUMNS.join(", "));
+        let mut conditions = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if filter.zone.is_some() {
+            conditions.push(format!("zone = {}", next()));
+        }
+        if filter.min_confidentiality_rank.is_some() {
+            conditions.push(format!("confidentiality_rank >= {}", next()));
+        }
+        if filter.department.is_some() {
+            conditions.push(format!("department = {}", next()));
+        }
+        if filter.status.is_some() {
+            conditions.push(format!("status = {}", next()));
+        }
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        sql.push_str(" ORDER BY id");
+        if filter.limit.is_some() {
+            sql.push_str(&format!(" LIMIT {} OFFSET {}", next(), next()));
+        }
+        let mut q = sqlx::query(&sql);
+        if let Some(z) = filter.zone {
+            q = q.bind(z.id());
+        }
+        if let Some(r) = filter.min_confidentiality_rank {
+            q = q.bind(i64::try_from(r).unwrap_or(i64::MAX));
+        }
+        if let Some(d) = &filter.department {
+            q = q.bind(d.as_str());
+        }
+        if let Some(s) = filter.status {
+            q = q.bind(s.id());
+        }
+        if let Some(limit) = filter.limit {
+            q = q.bind(limit).bind(filter.offset);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(asset_from_row).collect()
+    }
+
+    pub async fn asset(&self, id: &str) -> Result<Option<Asset>> {
+        let sql = format!("SELECT {} FROM assets WHERE id = $1", COLUMNS.join(", "));
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(asset_from_row).transpose()
+    }
+
+    pub async fn count_assets(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM assets")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+}
+
+async fn assets_by_id<'a>(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, Asset>> {
+    let ids: Vec<&str> = ids.collect();
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(batch_rows(1)) {
+        let sql = format!(
+            "SELECT {} FROM assets WHERE id IN {}",
+            COLUMNS.join(", "),
+            // ($1,$2,…) as one row of placeholders.
+            values_placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&mut **tx).await? {
+            let a = asset_from_row(&row)?;
+            found.insert(a.id.clone(), a);
+        }
+    }
+    Ok(found)
+}
+
+async fn upsert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    assets: &[&Asset],
+    scheme: &Scheme,
+    at: &str,
+) -> Result<()> {
+    let updates: Vec<String> = COLUMNS
+        .iter()
+        .skip(1)
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let tail = format!(" ON CONFLICT (id) DO UPDATE SET {}", updates.join(", "));
+    for chunk in assets.chunks(batch_rows(COLUMNS.len())) {
+        let sql = format!(
+            "INSERT INTO assets ({}) VALUES {}{tail}",
+            COLUMNS.join(", "),
+            values_placeholders(chunk.len(), COLUMNS.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for a in chunk {
+            let c = &a.classification;
+            q = q
+                .bind(a.id.as_str())
+                .bind(a.name.as_str())
+                .bind(a.kind.id())
+                .bind(a.department.as_deref())
+                .bind(a.manager.as_deref())
+                .bind(a.location.as_str())
+                .bind(a.zone.map(Zone::id))
+                .bind(a.system.as_deref())
+                .bind(c.confidentiality.as_deref())
+                .bind(c.integrity.as_deref())
+                .bind(c.availability.as_deref())
+                .bind(rank(scheme, a, Dimension::Confidentiality))
+                .bind(rank(scheme, a, Dimension::Integrity))
+                .bind(rank(scheme, a, Dimension::Availability))
+                .bind(a.personal_info)
+                .bind(a.my_number)
+                .bind(a.retention.as_str())
+                .bind(a.disposal_method.as_str())
+                .bind(a.status.id())
+                .bind(a.disposed_on.map(format_date))
+                .bind(a.next_review.map(format_date))
+                .bind(a.external_service.as_str())
+                .bind(a.external_terms.map(ServiceTerms::id))
+                .bind(a.notes.as_str())
+                .bind(at);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value}"))
+}
+
+fn date(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<NaiveDate>> {
+    let v: Option<String> = row.try_get(column)?;
+    v.map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| corrupt(column, &s)))
+        .transpose()
+}
+
+fn asset_from_row(row: &sqlx::any::AnyRow) -> Result<Asset> {
+    let kind: String = row.try_get("kind")?;
+    let zone: Option<String> = row.try_get("zone")?;
+    let status: String = row.try_get("status")?;
+    let terms: Option<String> = row.try_get("external_terms")?;
+    Ok(Asset {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        kind: AssetKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+        department: row.try_get("department")?,
+        manager: row.try_get("manager")?,
+        location: row.try_get("location")?,
+        zone: zone
+            .map(|z| Zone::parse(&z).ok_or_else(|| corrupt("zone", &z)))
+            .transpose()?,
+        system: row.try_get("system")?,
+        classification: Classification {
+            confidentiality: row.try_get("confidentiality")?,
+            integrity: row.try_get("integrity")?,
+            availability: row.try_get("availability")?,
+        },
+        personal_info: get_bool(row, "personal_info")?,
+        my_number: get_bool(row, "my_number")?,
+        retention: row.try_get("retention")?,
+        disposal_method: row.try_get("disposal_method")?,
+        status: AssetStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        disposed_on: date(row, "disposed_on")?,
+        next_review: date(row, "next_review")?,
+        external_service: row.try_get("external_service")?,
+        external_terms: terms
+            .map(|t| ServiceTerms::parse(&t).ok_or_else(|| corrupt("external_terms", &t)))
+            .transpose()?,
+        notes: row.try_get("notes")?,
+    })
+}

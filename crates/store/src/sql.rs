@@ -1,0 +1,54 @@
+//! Small helpers for SQL that runs unchanged on SQLite and PostgreSQL through sqlx's Any driver.
+//!
+//! Placeholders are written `$1, $2 …` by hand: sqlx's QueryBuilder emits `?` under Any, which
+//! PostgreSQL rejects.
+
+/// A boolean column: BOOLEAN on PostgreSQL, INTEGER 0/1 on SQLite (sqlx's Any driver cannot decode
+/// SQLite's BOOLEAN affinity).
+pub fn get_bool(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    use sqlx::Row;
+    match row.try_get::<bool, _>(column) {
+        Ok(b) => Ok(b),
+        Err(_) => row.try_get::<i64, _>(column).map(|v| v != 0),
+    }
+}
+
+/// `($1,$2,$3),($4,$5,$6)…` for `rows` rows of `columns` values.
+pub fn values_placeholders(rows: usize, columns: usize) -> String {
+    let mut s = String::with_capacity(rows * columns * 5);
+    let mut n = 1;
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push('$');
+            s.push_str(&n.to_string());
+            n += 1;
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// Rows per multi-row statement: keeps bound values under SQLite's 32,766 limit (and PostgreSQL's 65,535).
+pub fn batch_rows(columns: usize) -> usize {
+    (30_000 / columns.max(1)).clamp(1, 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_across_rows() {
+        assert_eq!(values_placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
+        assert_eq!(values_placeholders(1, 1), "($1)");
+        assert_eq!(batch_rows(26), 1000);
+        assert_eq!(batch_rows(100), 300);
+    }
+}
