@@ -1,0 +1,217 @@
+//! Writing the output message: kept headers, the mamori header, one text/plain body and the
+//! delivered conversions. CRLF throughout; every part base64 (or 7bit ISO-2022-JP), so no line
+//! can exceed SMTP's limits and no content can imitate a boundary.
+
+use crate::attachments::Delivered;
+use crate::charset::{base64_lines, encode_header_text, encode_iso2022jp};
+use crate::mime::KeptHeader;
+use crate::policy::OutputCharset;
+
+pub(crate) struct Draft<'a> {
+    pub headers: &'a [KeptHeader],
+    pub extra_headers: &'a [(String, String)],
+    pub mamori_header: &'a str,
+    pub body: &'a str,
+    pub attachments: &'a [Delivered],
+    pub charset: OutputCharset,
+}
+
+/// The message and the number of characters ISO-2022-JP could not represent.
+pub(crate) fn compose(d: &Draft<'_>) -> (Vec<u8>, usize) {
+    let mut out = String::with_capacity(d.body.len() * 2 + 1024);
+    for h in d.headers {
+        push_header(&mut out, h.name, &h.value);
+    }
+    for (name, value) in d.extra_headers {
+        push_header(&mut out, name, value);
+    }
+    push_header(&mut out, "MIME-Version", "1.0");
+    push_header(
+        &mut out,
+        "X-Mamori-Sanitized",
+        &fold_tokens(d.mamori_header),
+    );
+
+    let (body_headers, body_bytes, replaced) = body_part(d.body, d.charset);
+    if d.attachments.is_empty() {
+        out.push_str(&body_headers);
+        out.push_str("\r\n");
+        let mut bytes = out.into_bytes();
+        bytes.extend_from_slice(&body_bytes);
+        return (bytes, replaced);
+    }
+    let boundary = pick_boundary(&body_bytes);
+    push_header(
+        &mut out,
+        "Content-Type",
+        &format!("multipart/mixed;\r\n boundary=\"{boundary}\""),
+    );
+    out.push_str("\r\nThis is a multi-part message in MIME format.\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(format!("--{boundary}\r\n{body_headers}\r\n").as_bytes());
+    bytes.extend_from_slice(&body_bytes);
+    for a in d.attachments {
+        bytes.extend_from_slice(format!("\r\n--{boundary}\r\n").as_bytes());
+        bytes.extend_from_slice(attachment_headers(a, d.charset).as_bytes());
+        bytes.extend_from_slice(b"\r\n");
+        bytes.extend_from_slice(base64_lines(&a.bytes).as_bytes());
+    }
+    bytes.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (bytes, replaced)
+}
+
+fn push_header(out: &mut String, name: &str, value: &str) {
+    out.push_str(name);
+    out.push_str(": ");
+    out.push_str(value);
+    out.push_str("\r\n");
+}
+
+/// `a; b; c` folded so that no line is longer than 78 characters.
+fn fold_tokens(value: &str) -> String {
+    let mut out = String::new();
+    let mut line_len = "X-Mamori-Sanitized: ".len();
+    for (i, token) in value.split("; ").enumerate() {
+        if i > 0 {
+            if line_len + token.len() + 2 > 78 {
+                out.push_str(";\r\n ");
+                line_len = 1;
+            } else {
+                out.push_str("; ");
+                line_len += 2;
+            }
+        }
+        out.push_str(token);
+        line_len += token.len();
+    }
+    out
+}
+
+fn body_part(text: &str, charset: OutputCharset) -> (String, Vec<u8>, usize) {
+    match charset {
+        OutputCharset::Utf8 => {
+            let crlf = to_crlf(text);
+            (
+                "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n"
+                    .into(),
+                base64_lines(crlf.as_bytes()).into_bytes(),
+                0,
+            )
+        }
+        OutputCharset::Iso2022Jp => {
+            let mut bytes = Vec::with_capacity(text.len() * 2);
+            let mut replaced = 0usize;
+            for line in text.lines() {
+                // Long lines are broken so that no encoded line passes SMTP's 998-octet limit.
+                for piece in split_chars(line, 200) {
+                    let (encoded, r) = encode_iso2022jp(piece);
+                    replaced += r;
+                    bytes.extend_from_slice(&encoded);
+                    bytes.extend_from_slice(b"\r\n");
+                }
+            }
+            (
+                "Content-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n"
+                    .into(),
+                bytes,
+                replaced,
+            )
+        }
+    }
+}
+
+fn split_chars(line: &str, n: usize) -> Vec<&str> {
+    if line.is_empty() {
+        return vec![""];
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (count, (i, _)) in line.char_indices().enumerate() {
+        if count > 0 && count % n == 0 {
+            out.push(&line[start..i]);
+            start = i;
+        }
+    }
+    out.push(&line[start..]);
+    out
+}
+
+fn to_crlf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 32 + 2);
+    for line in text.lines() {
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// A boundary that occurs nowhere in the body. Base64 never contains "=_", so only a 7bit body
+/// could collide; a counter is added until it does not.
+fn pick_boundary(body: &[u8]) -> String {
+    let mut n = 0u32;
+    loop {
+        let candidate = format!("=_mamori_{n:04}");
+        if crate::kind::find(body, candidate.as_bytes()).is_none() {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+fn attachment_headers(a: &Delivered, charset: OutputCharset) -> String {
+    let encoded_name = encode_header_text(&a.name, charset).replace('"', "'");
+    let mut s = format!(
+        "Content-Type: {};\r\n name=\"{encoded_name}\"\r\nContent-Disposition: attachment;\r\n",
+        a.content_type
+    );
+    if a.name.is_ascii() {
+        let plain = a.name.replace(['"', '\\'], "_");
+        s.push_str(&format!(" filename=\"{plain}\"\r\n"));
+    } else {
+        // RFC 2231, split into continuations of at most 60 characters.
+        let pct = percent_encode(&a.name);
+        let pieces = split_pct(&pct, 60);
+        for (i, piece) in pieces.iter().enumerate() {
+            let sep = if i + 1 < pieces.len() { ";" } else { "" };
+            if i == 0 {
+                s.push_str(&format!(" filename*0*=UTF-8''{piece}{sep}\r\n"));
+            } else {
+                s.push_str(&format!(" filename*{i}*={piece}{sep}\r\n"));
+            }
+        }
+    }
+    s.push_str("Content-Transfer-Encoding: base64\r\n");
+    s
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Split without cutting a %XX escape.
+fn split_pct(s: &str, max: usize) -> Vec<&str> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let mut end = (start + max).min(bytes.len());
+        if end < bytes.len() {
+            if bytes.get(end.wrapping_sub(1)) == Some(&b'%') {
+                end -= 1;
+            } else if bytes.get(end.wrapping_sub(2)) == Some(&b'%') {
+                end -= 2;
+            }
+        }
+        out.push(&s[start..end]);
+        start = end;
+    }
+    out
+}
