@@ -252,9 +252,18 @@ pub trait Loader {
 /// Files relative to a base directory (the inventory's directory).
 pub struct FsLoader {
     pub base: PathBuf,
+    /// Files larger than this are refused (default [`MAX_FILE_BYTES`]).
+    pub max_bytes: u64,
 }
 
 impl FsLoader {
+    pub fn new(base: impl Into<PathBuf>) -> Self {
+        FsLoader {
+            base: base.into(),
+            max_bytes: MAX_FILE_BYTES,
+        }
+    }
+
     fn full(&self, path: &str) -> PathBuf {
         let p = Path::new(path);
         if p.is_absolute() {
@@ -273,10 +282,10 @@ impl Loader for FsLoader {
             reason: e.to_string(),
         };
         let meta = std::fs::metadata(&full).map_err(io)?;
-        if meta.len() > MAX_FILE_BYTES {
+        if meta.len() > self.max_bytes {
             return Err(NetcheckError::TooLarge {
                 file: path.to_string(),
-                limit: MAX_FILE_BYTES,
+                limit: self.max_bytes,
             });
         }
         let bytes = std::fs::read(&full).map_err(io)?;

@@ -77,7 +77,7 @@ pub fn check(
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let name = inventory_path.display().to_string();
-    let loader = FsLoader { base };
+    let loader = FsLoader::new(base);
     let file_name = inventory_path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())

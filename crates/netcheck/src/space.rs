@@ -492,8 +492,18 @@ pub fn example_of(b: &HBox) -> Option<ExamplePacket> {
     })
 }
 
-/// Prefer an address that is not the network address of its range (`.0` / `::`).
+/// Prefer an address that is not the network address of its range (`.0` / `::`); for sets as
+/// large as "the Internet", a documentation address rather than 0.0.0.1.
 fn pick_addr(set: &IntervalSet) -> Option<u128> {
+    if set.count() > 1 << 24 {
+        for text in ["203.0.113.10", "192.0.2.10", "2001:db8::10"] {
+            if let Ok(a) = text.parse::<IpAddr>()
+                && set.contains(addr_to_u128(a))
+            {
+                return Some(addr_to_u128(a));
+            }
+        }
+    }
     for &(lo, hi) in set.ranges() {
         if lo < hi {
             return Some(lo + 1);

@@ -19,9 +19,7 @@ fn town(core: &str, edge: &str, extra: &str, model: Option<ModelVariant>) -> Rep
         .replace("configs/core-fw.nft.json", core)
         .replace("configs/edge-fw.iptables-save", edge)
         + extra;
-    let loader = FsLoader {
-        base: crate_dir().join("tests/fixtures"),
-    };
+    let loader = FsLoader::new(crate_dir().join("tests/fixtures"));
     check_with_loader("inventory.toml", &inv, &loader, model).unwrap()
 }
 

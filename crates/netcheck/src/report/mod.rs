@@ -218,8 +218,20 @@ fn path_of(net: &Network, rulesets: &[Ruleset], flow: &Flow) -> Vec<PathStep> {
 }
 
 /// Concrete sender/delivered packets for a residual box of endpoints.
-fn examples(v: &RawViolation) -> Option<(ExamplePacket, Option<ExamplePacket>)> {
-    let delivered = example_of(&v.residual)?;
+fn examples(
+    v: &RawViolation,
+    device_addrs: &IntervalSet,
+) -> Option<(ExamplePacket, Option<ExamplePacket>)> {
+    // Packets from or to a firewall's own address are possible (spoofed) but a host address
+    // makes a clearer example.
+    let mut nicer = v.residual.clone();
+    for d in [SRC, DST] {
+        let without = nicer.dims[d].subtract(device_addrs);
+        if !without.is_empty() {
+            nicer.dims[d] = without;
+        }
+    }
+    let delivered = example_of(&nicer)?;
     if !v.flow.has_rewrite() {
         return Some((delivered, None));
     }
@@ -257,10 +269,17 @@ pub(crate) fn build(
         name: net.zones[z].name.clone(),
         kind: net.zones[z].kind,
     };
+    let device_addrs = IntervalSet::from_ranges(
+        net.devices
+            .iter()
+            .flat_map(|d| d.interfaces.iter())
+            .flat_map(|i| i.addresses.iter().map(|&a| (a, a)))
+            .collect(),
+    );
     let mut violations: Vec<Violation> = raw
         .iter()
         .filter_map(|v| {
-            let (example, delivered_as) = examples(v)?;
+            let (example, delivered_as) = examples(v, &device_addrs)?;
             let path = path_of(net, rulesets, &v.flow);
             Some(Violation {
                 rule: v.rule,
