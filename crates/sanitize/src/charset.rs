@@ -120,28 +120,29 @@ fn iso2022jp_encodable(s: &str) -> bool {
 /// Text as ISO-2022-JP; characters outside JIS X 0208 become 〓 (the customary geta mark).
 /// Returns the bytes and how many characters were replaced.
 pub fn encode_iso2022jp(text: &str) -> (Vec<u8>, usize) {
-    let mut encoder = ISO_2022_JP.new_encoder();
-    let mut out = Vec::with_capacity(text.len() * 2 + 16);
-    let mut buf = vec![0u8; 4096];
-    let mut rest = text;
+    // Replace first, encode once: substituting inside the encoder's output would put two
+    // escape sequences back to back, which decoders report as an error.
     let mut replaced = 0usize;
-    loop {
-        let (result, read, written) =
-            encoder.encode_from_utf8_without_replacement(rest, &mut buf, true);
-        out.extend_from_slice(&buf[..written]);
-        rest = &rest[read..];
-        match result {
-            encoding_rs::EncoderResult::InputEmpty => break,
-            encoding_rs::EncoderResult::OutputFull => {}
-            encoding_rs::EncoderResult::Unmappable(_) => {
-                replaced += 1;
-                // The encoder keeps its mode, so the geta is written correctly in either mode.
-                let (_, _, w) = encoder.encode_from_utf8_without_replacement("〓", &mut buf, false);
-                out.extend_from_slice(&buf[..w]);
-            }
+    let mut clean = String::with_capacity(text.len());
+    let mut buf = [0u8; 16];
+    for c in text.chars() {
+        if c.is_ascii() {
+            clean.push(c);
+            continue;
+        }
+        let mut one = [0u8; 4];
+        let mut encoder = ISO_2022_JP.new_encoder();
+        let (result, _, _) =
+            encoder.encode_from_utf8_without_replacement(c.encode_utf8(&mut one), &mut buf, true);
+        if matches!(result, encoding_rs::EncoderResult::InputEmpty) {
+            clean.push(c);
+        } else {
+            replaced += 1;
+            clean.push('〓');
         }
     }
-    (out, replaced)
+    let (bytes, _, _) = ISO_2022_JP.encode(&clean);
+    (bytes.into_owned(), replaced)
 }
 
 /// Base64 body lines of 76 characters, CRLF-terminated.

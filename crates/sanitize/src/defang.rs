@@ -10,8 +10,11 @@ pub fn defang_links(text: &str) -> (String, usize) {
     let mut copied = 0usize;
     while i < bytes.len() {
         let b = bytes[i];
-        let candidate = matches!(b, b'h' | b'H' | b'f' | b'F' | b'w' | b'W')
-            && (i == 0 || !is_word_byte(bytes[i - 1]));
+        // Schemes are defanged wherever they appear (a client may linkify "xhttp://…" from
+        // the "h"); a bare "www." only at a word start.
+        let at_word_start = i == 0 || !is_word_byte(bytes[i - 1]);
+        let candidate =
+            matches!(b, b'h' | b'H' | b'f' | b'F') || (matches!(b, b'w' | b'W') && at_word_start);
         if !candidate {
             i += 1;
             continue;
@@ -109,9 +112,9 @@ mod tests {
     }
 
     #[test]
-    fn words_containing_scheme_letters_are_untouched() {
-        let (t, n) = defang_links("the whttp://x is not a link start, nor awww.b");
-        assert_eq!(n, 0);
-        assert_eq!(t, "the whttp://x is not a link start, nor awww.b");
+    fn schemes_inside_words_are_defanged_but_www_needs_a_word_start() {
+        let (t, n) = defang_links("the whttp://x.y is defanged, awww.b is not");
+        assert_eq!(n, 1);
+        assert_eq!(t, "the whxxp://x[.]y is defanged, awww.b is not");
     }
 }

@@ -235,12 +235,24 @@ fn original_bytes(part: &MessagePart<'_>, raw: &[u8]) -> Option<Vec<u8>> {
 /// mail-parser falls back to lossy UTF-8 when a charset is missing or unknown; Japanese mail
 /// often has exactly that. Re-decode from the original bytes when the text shows damage.
 fn repair_text(part: &MessagePart<'_>, text: &str, raw: &[u8]) -> String {
-    if !text.contains('\u{fffd}') && !text.contains('\u{1b}') {
+    let declared = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .map(|c| c.trim().to_ascii_lowercase());
+    let says_ascii = matches!(declared.as_deref(), None | Some("us-ascii" | "ascii"));
+    let damaged =
+        text.contains('\u{fffd}') || text.contains('\u{1b}') || (says_ascii && !text.is_ascii());
+    if !damaged {
         return text.to_string();
     }
-    let declared = part.content_type().and_then(|ct| ct.attribute("charset"));
+    // "us-ascii" with 8-bit bytes is a lie; guess instead of trusting the label.
+    let label = if says_ascii {
+        None
+    } else {
+        declared.as_deref()
+    };
     match original_bytes(part, raw) {
-        Some(bytes) => decode_guess(&bytes, declared),
+        Some(bytes) => decode_guess(&bytes, label),
         None => text.to_string(),
     }
 }

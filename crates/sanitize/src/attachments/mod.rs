@@ -84,7 +84,11 @@ impl<'p> Processor<'p> {
             kind = FileKind::Unknown;
         }
         let decision = self.policy.decision(kind);
-        let mismatch = by_content.is_some_and(|k| k != kind);
+        let readings: Vec<FileKind> = [by_content, by_name, by_type]
+            .into_iter()
+            .flatten()
+            .collect();
+        let mismatch = readings.iter().any(|k| !compatible(*k, kind));
         let mut report = AttachmentReport {
             name: c.name.clone(),
             path: path.to_string(),
@@ -104,7 +108,7 @@ impl<'p> Processor<'p> {
             image_reencoded: false,
             text_extracted: false,
         };
-        let why = kind_reason(kind, mismatch, by_content);
+        let why = kind_reason(kind, mismatch, by_content, by_name.or(by_type));
         match decision {
             Decision::Remove => {
                 report.reason = join(&why, &Text::new("削除しました", "removed"));
@@ -398,17 +402,25 @@ fn join(a: &Text, b: &Text) -> Text {
 }
 
 /// Why a kind is treated the way it is ("実行ファイルのため").
-fn kind_reason(kind: FileKind, mismatch: bool, by_content: Option<FileKind>) -> Text {
+fn kind_reason(
+    kind: FileKind,
+    mismatch: bool,
+    by_content: Option<FileKind>,
+    claimed: Option<FileKind>,
+) -> Text {
     if mismatch {
         let content = by_content.unwrap_or(FileKind::Unknown);
+        let claimed = claimed.unwrap_or(FileKind::Unknown);
         return Text::new(
             format!(
-                "名前・種類と中身（{}）が一致せず、より危険な{}として扱ったため",
+                "名前・種類（{}）と中身（{}）が一致しないため、より危険な{}として扱い、",
+                claimed.label_ja(),
                 content.label_ja(),
                 kind.label_ja()
             ),
             format!(
-                "name/type does not match the content ({}); treated as the more dangerous {}",
+                "name/type ({}) does not match the content ({}); treated as the more dangerous {}",
+                claimed.token(),
                 content.token(),
                 kind.token()
             ),
@@ -418,6 +430,24 @@ fn kind_reason(kind: FileKind, mismatch: bool, by_content: Option<FileKind>) -> 
         format!("{}のため", kind.label_ja()),
         format!("{} file", kind.token()),
     )
+}
+
+/// Readings that refine each other rather than contradict (an encrypted zip named .zip,
+/// a macro document named .docx, anything against "unknown").
+fn compatible(a: FileKind, b: FileKind) -> bool {
+    use FileKind::*;
+    a == b
+        || matches!(
+            (a, b),
+            (Archive, EncryptedArchive)
+                | (EncryptedArchive, Archive)
+                | (Ooxml, MacroOffice)
+                | (MacroOffice, Ooxml)
+                | (Unknown, _)
+                | (_, Unknown)
+                | (Text, Message)
+                | (Message, Text)
+        )
 }
 
 fn replace_extension(name: &str, ext: &str) -> String {
