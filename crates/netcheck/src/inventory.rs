@@ -56,6 +56,9 @@ struct ZoneToml {
     default: bool,
     #[serde(default)]
     gateway: Vec<String>,
+    /// Static routes of the zone's hosts (e.g. relays that reach the LGWAN tier via the core).
+    #[serde(default, rename = "route")]
+    routes: Vec<RouteToml>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,6 +143,8 @@ pub struct Zone {
     pub default: bool,
     /// Default gateways of hosts in this zone.
     pub gateways: Vec<u128>,
+    /// Static routes of hosts in this zone (more specific than the gateway).
+    pub routes: Vec<Route>,
 }
 
 #[derive(Clone, Debug)]
@@ -495,6 +500,7 @@ pub fn parse_inventory(
             space,
             default: z.default,
             gateways: Vec::new(),
+            routes: Vec::new(),
         });
     }
     if zones.iter().filter(|z| z.default).count() > 1 {
@@ -649,6 +655,24 @@ pub fn parse_inventory(
                 ));
             }
             net.zones[zi].gateways.push(v);
+        }
+        for r in &z.routes {
+            let what = format!("zone `{}` route to {}", z.name, r.to);
+            let route = Route {
+                to: parse_net(file, &what, &r.to)?,
+                to_text: r.to.clone(),
+                via: parse_addr(file, &what, &r.via)?,
+            };
+            if !net.zones[zi].space.contains(route.via) || net.owner_of(route.via).is_none() {
+                return Err(inv_err(
+                    file,
+                    format!(
+                        "{what}: {} is not an address of a device interface in the zone",
+                        r.via
+                    ),
+                ));
+            }
+            net.zones[zi].routes.push(route);
         }
     }
     for d in &net.devices {

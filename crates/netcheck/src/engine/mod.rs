@@ -41,22 +41,52 @@ pub struct RawViolation {
 /// Compute every delivered flow.
 pub fn reach(net: &Network, rulesets: &[Ruleset]) -> Vec<Delivered> {
     let mut delivered = Vec::new();
-    for (zi, zone) in net.zones.iter().enumerate() {
-        let mut flows = Vec::new();
-        for fam in [v4_space(), v6_space()] {
-            let src = zone.space.intersect(&fam);
-            if src.is_empty() {
-                continue;
-            }
-            let b = HBox::full()
-                .with(SRC, src)
-                .with(DST, fam)
-                .with(CT, IntervalSet::point(CT_NEW));
-            flows.push(Flow::new(b));
-        }
-        enter_zone(net, rulesets, zi, zi, flows, None, true, &mut delivered, 0);
+    for zi in 0..net.zones.len() {
+        reach_from(net, rulesets, zi, None, &mut delivered);
     }
     delivered
+}
+
+/// Where packets of `headers` (all sources in one zone or not) end up: one entry per delivered
+/// part. Used to predict single packets, e.g. for ground-truth tests.
+pub fn deliveries(net: &Network, rulesets: &[Ruleset], headers: &HBox) -> Vec<Delivered> {
+    let mut delivered = Vec::new();
+    for zi in 0..net.zones.len() {
+        reach_from(net, rulesets, zi, Some(headers), &mut delivered);
+    }
+    delivered
+}
+
+fn reach_from(
+    net: &Network,
+    rulesets: &[Ruleset],
+    zi: usize,
+    restrict: Option<&HBox>,
+    delivered: &mut Vec<Delivered>,
+) {
+    let zone = &net.zones[zi];
+    let mut flows = Vec::new();
+    for fam in [v4_space(), v6_space()] {
+        let src = zone.space.intersect(&fam);
+        if src.is_empty() {
+            continue;
+        }
+        let b = HBox::full()
+            .with(SRC, src)
+            .with(DST, fam)
+            .with(CT, IntervalSet::point(CT_NEW));
+        let b = match restrict {
+            Some(r) => match b.intersect(r) {
+                Some(b) => b,
+                None => continue,
+            },
+            None => b,
+        };
+        flows.push(Flow::new(b));
+    }
+    if !flows.is_empty() {
+        enter_zone(net, rulesets, zi, zi, flows, None, true, delivered, 0);
+    }
 }
 
 /// Flows appear in `zone` (sent by its hosts, or forwarded into it by device `from`).
@@ -109,7 +139,8 @@ fn enter_zone(
     }
 }
 
-/// Hand flows in zone `zone` whose destination is elsewhere to the zone's gateways.
+/// Hand flows in zone `zone` whose destination is elsewhere to the hosts' next hop: the zone's
+/// static routes (most specific first), then its gateways.
 fn to_gateways(
     net: &Network,
     rulesets: &[Ruleset],
@@ -119,6 +150,28 @@ fn to_gateways(
     delivered: &mut Vec<Delivered>,
     hops: usize,
 ) {
+    let mut flows = flows;
+    let mut routes: Vec<&crate::inventory::Route> = net.zones[zone].routes.iter().collect();
+    routes.sort_by_key(|r| r.to.count());
+    for r in routes {
+        let (here, rest) = split(flows, &HBox::full().with(DST, r.to.clone()));
+        flows = rest;
+        if here.is_empty() {
+            continue;
+        }
+        if let Some((dev, iface)) = net.owner_of(r.via) {
+            through_device(
+                net,
+                rulesets,
+                src_zone,
+                dev,
+                iface,
+                here,
+                delivered,
+                hops + 1,
+            );
+        }
+    }
     for &gw in &net.zones[zone].gateways {
         let fam = if v4_space().contains(gw) {
             v4_space()
@@ -192,33 +245,41 @@ fn through_device(
             .collect(),
     );
     let (_, mut rest) = split(flows, &HBox::full().with(DST, own));
-    // (out interface, next hop) → flows
-    let mut routed: Vec<(usize, Option<u128>, Vec<Flow>)> = Vec::new();
-    for (oi, iface) in device.interfaces.iter().enumerate() {
-        let (here, other) = split(
-            rest,
-            &HBox::full().with(DST, net.zones[iface.zone].space.clone()),
-        );
-        rest = other;
-        if !here.is_empty() {
-            routed.push((oi, None, here));
+    // Candidate routes: connected zones and declared routes, most specific first (as the
+    // kernel's longest-prefix match would choose; ties keep connected routes first).
+    // Sizes are compared per address family (a zone with a v4 /24 and a v6 /64 is specific
+    // for both).
+    let mut table: Vec<(u128, usize, Option<u128>, IntervalSet)> = Vec::new();
+    let mut add = |space: &IntervalSet, oi: usize, via: Option<u128>| {
+        for fam in [v4_space(), v6_space()] {
+            let part = space.intersect(&fam);
+            if !part.is_empty() {
+                table.push((part.count(), oi, via, part));
+            }
         }
+    };
+    for (oi, iface) in device.interfaces.iter().enumerate() {
+        add(&net.zones[iface.zone].space, oi, None);
     }
     for route in &device.routes {
-        let (here, other) = split(rest, &HBox::full().with(DST, route.to.clone()));
-        rest = other;
-        if here.is_empty() {
-            continue;
-        }
         if let Some(oi) = device
             .interfaces
             .iter()
             .position(|i| net.zones[i.zone].space.contains(route.via))
         {
-            routed.push((oi, Some(route.via), here));
+            add(&route.to, oi, Some(route.via));
         }
     }
-
+    table.sort_by_key(|e| e.0);
+    // (out interface, next hop) → flows
+    let mut routed: Vec<(usize, Option<u128>, Vec<Flow>)> = Vec::new();
+    for (_, oi, via, space) in table {
+        let (here, other) = split(rest, &HBox::full().with(DST, space));
+        rest = other;
+        if !here.is_empty() {
+            routed.push((oi, via, here));
+        }
+    }
     for (oi, next_hop, flows) in routed {
         let out_if = &device.interfaces[oi];
         let ports = |hook| Ports {
