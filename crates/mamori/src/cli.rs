@@ -1,0 +1,142 @@
+//! Command-line arguments. Help is bilingual because clap's help is fixed at build time.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mamori",
+    version,
+    about = "mamori（守り）— 情報セキュリティ対策規程の運用 / information-security management for municipalities"
+)]
+pub struct Cli {
+    /// データベース（ファイル名、sqlite://… 又は postgres://…） / database file or URL
+    #[arg(long, global = true, env = "MAMORI_DATABASE_URL", default_value = mamori_store::DEFAULT_DATABASE)]
+    pub db: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// 組織を初期化する / initialise the organisation
+    Init(InitArgs),
+    /// 架空の市（あおば市）のデモデータを作る / create a fictional demo city
+    SeedDemo(SeedArgs),
+    /// デモ用データベースを用意して内容を表示する / prepare a demo database and show it
+    Demo(SeedArgs),
+    /// 情報資産台帳 / the asset register
+    #[command(subcommand)]
+    Assets(AssetsCommand),
+    /// 規程に照らした点検（指摘があれば終了コード1） / compliance check (exit 1 on findings)
+    Check(CheckArgs),
+    /// 監査ログ / the audit log
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// 分類基準 / classification scheme
+    #[arg(long, default_value = "mic-r6", value_parser = ["mic-r6", "mic-legacy"])]
+    pub scheme: String,
+    /// 団体名 / organisation name
+    #[arg(long)]
+    pub name: String,
+    /// 三層の対策のモデル / model variant
+    #[arg(long, value_enum, default_value_t = Model::Alpha)]
+    pub model: Model,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum Model {
+    Alpha,
+    Beta,
+    BetaPrime,
+    AlphaPrime,
+}
+
+#[derive(Args, Debug)]
+pub struct SeedArgs {
+    /// 作る情報資産の数 / number of assets
+    #[arg(long, default_value_t = 300)]
+    pub assets: usize,
+    /// 乱数の種（同じ種なら同じデータ） / random seed (same seed, same data)
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// 分類基準 / classification scheme
+    #[arg(long, default_value = "mic-r6", value_parser = ["mic-r6", "mic-legacy"])]
+    pub scheme: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AssetsCommand {
+    /// xlsx / CSV から取り込む（全件成功か何もしないか） / import xlsx or CSV (all or nothing)
+    Import {
+        file: PathBuf,
+        /// 検証だけ行い、書き込まない / validate only
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// xlsx / CSV に書き出す（拡張子で形式を選ぶ） / export to xlsx or CSV (by extension)
+    Export {
+        file: PathBuf,
+        /// CSV の文字コード / CSV encoding
+        #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+        encoding: Encoding,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// 一覧を表示する / list assets
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// JSON で出力する / print JSON
+        #[arg(long)]
+        json: bool,
+        /// 表示件数の上限 / show at most this many
+        #[arg(long)]
+        limit: Option<i64>,
+        /// 検索にかかった時間を表示する / print the query time
+        #[arg(long)]
+        timing: bool,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct FilterArgs {
+    /// ネットワーク区分 / zone (mynumber, lgwan, internet, external, or the Japanese name)
+    #[arg(long)]
+    pub zone: Option<String>,
+    /// 機密性がこの分類以上 / confidentiality at least this level (e.g. 2, 3B)
+    #[arg(long)]
+    pub min_confidentiality: Option<String>,
+    /// 所管課コード / owning department code
+    #[arg(long)]
+    pub department: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Cp932,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// JSON で出力する / print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// ハッシュ連鎖を検証する（改ざんがあれば終了コード1） / verify the hash chain (exit 1 if broken)
+    Verify,
+    /// 最近の記録を表示する / show recent entries
+    Log {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+}
