@@ -60,16 +60,24 @@ fn prefix_ci(s: &str, prefix: &str) -> Option<usize> {
 }
 
 /// Length in bytes of the authority part (userinfo@host:port) at the start of `s`.
+/// It also ends where another scheme begins, so "http://http://x" defangs both.
 fn host_len(s: &str) -> usize {
     s.char_indices()
-        .find(|&(_, c)| {
-            !(c.is_alphanumeric()
+        .find(|&(i, c)| {
+            let host_char = c.is_alphanumeric()
                 || matches!(
                     c,
                     '-' | '.' | '_' | ':' | '@' | '%' | '~' | '．' | '[' | ']'
-                ))
+                );
+            !host_char || (matches!(c, 'h' | 'H' | 'f' | 'F') && starts_scheme(&s[i..]))
         })
         .map_or(s.len(), |(i, _)| i)
+}
+
+fn starts_scheme(s: &str) -> bool {
+    ["https://", "http://", "ftps://", "ftp://"]
+        .iter()
+        .any(|p| prefix_ci(s, p).is_some())
 }
 
 fn push_host(out: &mut String, host: &str) {
@@ -101,6 +109,13 @@ mod tests {
         let (t, n) = defang_links("詳しくはwww.city.noshiro.lg.jp/をご覧ください");
         assert_eq!(t, "詳しくはwww[.]city[.]noshiro[.]lg[.]jp/をご覧ください");
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn repeated_schemes_are_all_defanged() {
+        let (t, n) = defang_links("http://http://a.b");
+        assert_eq!(t, "hxxp://hxxp://a[.]b");
+        assert_eq!(n, 2);
     }
 
     #[test]

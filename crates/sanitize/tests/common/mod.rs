@@ -327,7 +327,7 @@ pub fn assert_invariants(out: &Outcome, policy: &Policy) {
         );
         let bytes = a.contents();
         assert!(!bytes.starts_with(b"MZ"), "{name}: executable delivered");
-        if bytes.starts_with(b"PK") {
+        if by_type == Some(FileKind::Ooxml) {
             let archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("delivered OOXML opens");
             for n in archive.file_names() {
                 let n = n.expect("entry name");
