@@ -477,7 +477,19 @@ pub fn example_of(b: &HBox) -> Option<ExamplePacket> {
         } else {
             b.dims[SPORT].first()?
         };
-        let dp = b.dims[DPORT].first()?;
+        // A common service port if the set has one; never port 0 (no socket can use it).
+        let dports = &b.dims[DPORT];
+        let dp = [443u128, 80, 22, 25, 53, 3389, 8080]
+            .into_iter()
+            .find(|p| dports.contains(*p))
+            .or_else(|| {
+                let lo = dports.first()?;
+                if lo == 0 && dports.contains(1) {
+                    Some(1)
+                } else {
+                    Some(lo)
+                }
+            })?;
         (u16::try_from(sp).ok(), u16::try_from(dp).ok())
     } else {
         (None, None)
