@@ -5,6 +5,8 @@ use mamori_core::Lang;
 pub enum StoreError {
     #[error("cannot open database {url}: {source}")]
     Open { url: String, source: sqlx::Error },
+    #[error("database file {0} does not exist")]
+    Missing(String),
     #[error("unsupported database URL {0}")]
     UnsupportedUrl(String),
     #[error("the database is locked by another process")]
@@ -57,6 +59,12 @@ impl StoreError {
             }
             (StoreError::Open { url, source }, Lang::En) => format!(
                 "Cannot open the database {url} ({source}). Check the path or server and the permissions."
+            ),
+            (StoreError::Missing(path), Lang::Ja) => format!(
+                "データベース {path} を開けません。ファイルがありません。`mamori init` で作成するか、--db で正しいファイルを指定してください。"
+            ),
+            (StoreError::Missing(path), Lang::En) => format!(
+                "Cannot open the database {path}: the file does not exist. Create it with `mamori init` or give the right file with --db."
             ),
             (StoreError::UnsupportedUrl(url), Lang::Ja) => format!(
                 "データベースURL「{url}」は使えません。ファイル名（例: ./mamori.db）、sqlite://… 又は postgres://… を指定してください。"

@@ -89,13 +89,7 @@ impl Store {
                 .next()
                 .unwrap_or("");
             if file != ":memory:" && !Path::new(file).exists() {
-                return Err(StoreError::Open {
-                    url: input.to_string(),
-                    source: sqlx::Error::Configuration(
-                        format!("file {file} does not exist (run `mamori init` to create it)")
-                            .into(),
-                    ),
-                });
+                return Err(StoreError::Missing(input.to_string()));
             }
         }
         let open_err = |source: sqlx::Error| StoreError::Open {

@@ -441,7 +441,7 @@ async fn opening_an_existing_database_does_not_create_one(url: String) {
         return;
     }
     let result = Store::open(&url, OpenMode::Existing).await;
-    assert!(matches!(result, Err(StoreError::Open { .. })));
+    assert!(matches!(result, Err(StoreError::Missing(_))));
     assert!(!std::path::Path::new(&url).exists());
 }
 

@@ -1,0 +1,402 @@
+//! The `mamori` binary, run as a user would run it, on real files, against SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn mamori(lang: &str, args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(args)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("MAMORI_DATABASE_URL")
+        .env("LANG", lang)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn ja(args: &[&str]) -> Run {
+    mamori("ja_JP.UTF-8", args)
+}
+
+fn ok(run: Run) -> Run {
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    run
+}
+
+fn read_table(path: &Path) -> mamori_sheets::Table {
+    let bytes = std::fs::read(path).unwrap();
+    let format = mamori_sheets::detect_format(&path.to_string_lossy(), &bytes).unwrap();
+    mamori_sheets::read_table(&bytes, format).unwrap()
+}
+
+fn audit_entries(db: &str) -> usize {
+    let run = ok(mamori("C", &["audit", "verify", "--db", db]));
+    // "The audit log is intact (N entries, …)"
+    let n: String = run
+        .stdout
+        .split('(')
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    n.parse().unwrap()
+}
+
+/// Where a scenario keeps its files, and a second database URL of the same backend.
+struct Place {
+    dir: tempfile::TempDir,
+    db: String,
+    db2: String,
+}
+
+fn place(url: String) -> Place {
+    let dir = tempfile::tempdir().unwrap();
+    let db2 = if url.starts_with("postgres") {
+        mamori_testkit::postgres_database().unwrap()
+    } else {
+        dir.path().join("second.db").to_string_lossy().into_owned()
+    };
+    Place { dir, db: url, db2 }
+}
+
+impl Place {
+    fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+async fn export_import_round_trip_in_every_format(url: String) {
+    let p = place(url);
+    ok(ja(&["seed-demo", "--db", &p.db, "--assets", "120"]));
+    let xlsx = p.file("台帳.xlsx");
+    let csv = p.file("台帳.csv");
+    let sjis = p.file("台帳_sjis.csv");
+    ok(ja(&[
+        "assets",
+        "export",
+        xlsx.to_str().unwrap(),
+        "--db",
+        &p.db,
+    ]));
+    ok(ja(&[
+        "assets",
+        "export",
+        csv.to_str().unwrap(),
+        "--db",
+        &p.db,
+    ]));
+    ok(ja(&[
+        "assets",
+        "export",
+        sjis.to_str().unwrap(),
+        "--encoding",
+        "cp932",
+        "--db",
+        &p.db,
+    ]));
+    assert!(
+        std::fs::read(&csv).unwrap().starts_with(b"\xEF\xBB\xBF"),
+        "UTF-8 CSV carries a BOM for Excel"
+    );
+    let sjis_bytes = std::fs::read(&sjis).unwrap();
+    assert!(
+        std::str::from_utf8(&sjis_bytes).is_err(),
+        "the cp932 export is not UTF-8"
+    );
+    let (decoded, _, bad) = encoding_rs::SHIFT_JIS.decode(&sjis_bytes);
+    assert!(!bad && decoded.contains("情報資産名"));
+
+    let entries = audit_entries(&p.db);
+    for f in [&xlsx, &csv, &sjis] {
+        let run = ok(ja(&[
+            "assets",
+            "import",
+            f.to_str().unwrap(),
+            "--db",
+            &p.db,
+        ]));
+        assert!(
+            run.stdout.contains("新規 0件、更新 0件、変更なし 120件"),
+            "{}",
+            run.stdout
+        );
+    }
+    assert_eq!(
+        audit_entries(&p.db),
+        entries,
+        "re-importing an unchanged export changes nothing"
+    );
+
+    // The same organisation without assets, then the export imported: the registers are identical.
+    ok(ja(&["seed-demo", "--db", &p.db2, "--assets", "0"]));
+    let run = ok(ja(&[
+        "assets",
+        "import",
+        xlsx.to_str().unwrap(),
+        "--db",
+        &p.db2,
+    ]));
+    assert!(run.stdout.contains("新規 120件"), "{}", run.stdout);
+    let again = p.file("again.xlsx");
+    ok(ja(&[
+        "assets",
+        "export",
+        again.to_str().unwrap(),
+        "--db",
+        &p.db2,
+    ]));
+    let (a, b) = (read_table(&xlsx), read_table(&again));
+    assert_eq!(a.headers, b.headers);
+    assert_eq!(a.rows.len(), 120);
+    assert_eq!(
+        a.rows.iter().map(|r| &r.cells).collect::<Vec<_>>(),
+        b.rows.iter().map(|r| &r.cells).collect::<Vec<_>>()
+    );
+}
+
+async fn bad_rows_are_all_reported_and_nothing_is_written(url: String) {
+    let p = place(url);
+    ok(ja(&["seed-demo", "--db", &p.db, "--assets", "10"]));
+    let before = audit_entries(&p.db);
+    let csv = p.file("bad.csv");
+    let body = "資産番号,情報資産名,種別,所管課,機密性,完全性,可用性,次回見直し日\r\n\
+                B-1,正しい行,情報,市民課,2,1,1,2027-04-01\r\n\
+                B-2,分類が不正,情報,市民課,4,1,1,\r\n\
+                B-3,所属が不明,情報,架空課,2,1,1,\r\n\
+                B-1,番号が重複,情報,市民課,2,1,1,\r\n\
+                B-5,日付が不正,情報,市民課,2,1,1,2027/02/30\r\n";
+    std::fs::write(&csv, body).unwrap();
+    let run = ja(&["assets", "import", csv.to_str().unwrap(), "--db", &p.db]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for expected in [
+        "3行目「機密性」",
+        "4行目「所管課」",
+        "5行目: 資産番号が2行目と重複",
+        "6行目「次回見直し日」",
+        "台帳は変更していません",
+    ] {
+        assert!(
+            run.stderr.contains(expected),
+            "missing {expected:?} in:\n{}",
+            run.stderr
+        );
+    }
+    assert!(
+        !run.stderr
+            .lines()
+            .any(|l| l.trim_start().starts_with("2行目")),
+        "the good row has no error:\n{}",
+        run.stderr
+    );
+    let list = ok(mamori("C", &["assets", "list", "--json", "--db", &p.db]));
+    let assets: Vec<serde_json::Value> = serde_json::from_str(&list.stdout).unwrap();
+    assert_eq!(assets.len(), 10);
+    assert_eq!(audit_entries(&p.db), before);
+
+    // In English when LANG says so.
+    let run = mamori(
+        "en_US.UTF-8",
+        &["assets", "import", csv.to_str().unwrap(), "--db", &p.db],
+    );
+    assert!(
+        run.stderr.contains("row 3, column \"機密性\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("The register was not changed"),
+        "{}",
+        run.stderr
+    );
+}
+
+async fn dry_run_reports_without_writing(url: String) {
+    let p = place(url);
+    ok(ja(&["seed-demo", "--db", &p.db, "--assets", "5"]));
+    let csv = p.file("new.csv");
+    std::fs::write(
+        &csv,
+        "資産番号,情報資産名,種別,機密性,完全性,可用性\nN-1,新しい資産,情報,2,1,1\n",
+    )
+    .unwrap();
+    let run = ok(ja(&[
+        "assets",
+        "import",
+        csv.to_str().unwrap(),
+        "--dry-run",
+        "--db",
+        &p.db,
+    ]));
+    assert!(
+        run.stdout.contains("検証のみ") && run.stdout.contains("新規 1件"),
+        "{}",
+        run.stdout
+    );
+    let list = ok(mamori("C", &["assets", "list", "--json", "--db", &p.db]));
+    assert_eq!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&list.stdout)
+            .unwrap()
+            .len(),
+        5
+    );
+}
+
+async fn check_and_audit_verify(url: String) {
+    let p = place(url);
+    ok(ja(&["seed-demo", "--db", &p.db, "--assets", "200"]));
+    let run = ja(&["check", "--json", "--db", &p.db]);
+    assert_eq!(run.code, 1, "the demo city has findings: {}", run.stderr);
+    let findings: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    assert!(!findings.is_empty());
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["article"].as_str().unwrap().starts_with("第"))
+    );
+    let run = ok(ja(&["audit", "verify", "--db", &p.db]));
+    assert!(
+        run.stdout.contains("改ざんされていません"),
+        "{}",
+        run.stdout
+    );
+}
+
+mamori_testkit::both_backends!(
+    export_import_round_trip_in_every_format,
+    bad_rows_are_all_reported_and_nothing_is_written,
+    dry_run_reports_without_writing,
+    check_and_audit_verify,
+);
+
+#[test]
+fn broken_files_get_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let db = db.to_str().unwrap();
+    ok(ja(&["seed-demo", "--db", db, "--assets", "3"]));
+    let cases: [(&str, &[u8], &str); 4] = [
+        ("empty.csv", b"", "空"),
+        (
+            "truncated.xlsx",
+            b"PK\x03\x04\x14\x00\x00\x00\x08\x00",
+            "xlsx",
+        ),
+        (
+            "csv-named.xlsx",
+            "資産番号,情報資産名,種別\n".as_bytes(),
+            "xlsx",
+        ),
+        ("latin1.csv", b"\xa0\xe9\xff\xfe,\xff\n", "文字コード"),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let run = ja(&["assets", "import", path.to_str().unwrap(), "--db", db]);
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains(expected), "{name}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
+    }
+    let run = ja(&[
+        "assets",
+        "import",
+        dir.path().join("missing.csv").to_str().unwrap(),
+        "--db",
+        db,
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("読めません"), "{}", run.stderr);
+}
+
+#[test]
+fn databases_that_cannot_be_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("none.db");
+    let run = ja(&["assets", "list", "--db", missing.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("開けません") && run.stderr.contains("mamori init"),
+        "{}",
+        run.stderr
+    );
+    assert!(!missing.exists(), "listing must not create a database");
+    let run = ja(&["init", "--name", "x", "--db", "/nonexistent-dir/sub/m.db"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("開けません"), "{}", run.stderr);
+    let run = mamori("C", &["init", "--name", "x", "--db", "mysql://host/db"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not supported"), "{}", run.stderr);
+}
+
+#[test]
+fn init_then_list_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let db = db.to_str().unwrap();
+    let run = ok(ja(&[
+        "init",
+        "--name",
+        "能代市",
+        "--scheme",
+        "mic-legacy",
+        "--db",
+        db,
+    ]));
+    assert!(run.stdout.contains("能代市"));
+    let again = ja(&["init", "--name", "能代市", "--db", db]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("初期化済み"), "{}", again.stderr);
+    let csv = dir.path().join("a.csv");
+    std::fs::write(
+        &csv,
+        "資産番号,情報資産名,種別,ネットワーク区分,機密性,完全性,可用性\n\
+         A-1,住民情報,情報,マイナンバー利用事務系,3,2,2\n\
+         A-2,会議資料,情報,LGWAN接続系,2,1,1\n\
+         A-3,公開資料,情報,LGWAN接続系,1,1,1\n",
+    )
+    .unwrap();
+    ok(ja(&["assets", "import", csv.to_str().unwrap(), "--db", db]));
+    let run = ok(mamori(
+        "C",
+        &[
+            "assets",
+            "list",
+            "--zone",
+            "lgwan",
+            "--min-confidentiality",
+            "2",
+            "--json",
+            "--db",
+            db,
+        ],
+    ));
+    let ids: Vec<String> = serde_json::from_str::<Vec<serde_json::Value>>(&run.stdout)
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["A-2"]);
+    let run = ja(&["assets", "list", "--min-confidentiality", "3A", "--db", db]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("3、2、1"),
+        "the legacy scheme's levels are offered: {}",
+        run.stderr
+    );
+}
