@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use encoding_rs::{DecoderResult, SHIFT_JIS};
 
 use crate::error::SheetError;
-use crate::table::{Table, TableBuilder};
+use crate::table::{Table, TableBuilder, is_blank};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -27,6 +27,7 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
     let mut pending: Option<(usize, usize, Vec<String>)> = None;
     let mut width = 0;
     let mut lines = LineCounter::default();
+    let mut seen_content = false;
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -41,6 +42,12 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
         }
         let byte = record.position().map_or(0, |p| to_usize(p.byte()));
         let (line, byte) = lines.record_start(text.as_bytes(), byte);
+        if !seen_content && record.iter().any(|c| !is_blank(c)) {
+            seen_content = true;
+            if record.len() == 1 && record.get(0).is_some_and(|c| c.contains('\t')) {
+                return Err(SheetError::TabSeparated { line });
+            }
+        }
         let mut cells = Vec::with_capacity(width.max(record.len()));
         cells.extend(record.iter().map(str::to_owned));
         width = width.max(cells.len());

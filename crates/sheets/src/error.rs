@@ -28,6 +28,8 @@ pub enum SheetError {
     NoWorksheet,
     /// A UTF-16 text file (Excel's 「Unicode テキスト」), which is tab separated, not CSV.
     Utf16Csv,
+    /// The header row is one field holding tabs: a tab-separated file (Excel's 「テキスト (タブ区切り)」).
+    TabSeparated { line: usize },
     /// The bytes are neither UTF-8 nor Shift_JIS (CP932).
     UnknownEncoding { line: usize, byte_offset: usize },
     /// A quoted field is never closed, typically a truncated file.
@@ -138,6 +140,14 @@ impl SheetError {
                     .to_string(),
                 "This file is \"Unicode Text\" (UTF-16). Save it as \"CSV UTF-8 (Comma delimited)\" or \"CSV (Comma delimited)\"."
                     .to_string(),
+            ),
+            E::TabSeparated { line } => (
+                format!(
+                    "{line}行目の見出しがタブで区切られています（タブ区切りテキスト）。「CSV UTF-8 (コンマ区切り)」または「CSV (コンマ区切り)」で保存してください。"
+                ),
+                format!(
+                    "The header on line {line} is separated by tabs (tab-delimited text). Save the file as \"CSV UTF-8 (Comma delimited)\" or \"CSV (Comma delimited)\"."
+                ),
             ),
             E::UnknownEncoding { line, byte_offset } => (
                 format!(

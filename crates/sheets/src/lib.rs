@@ -66,9 +66,10 @@ const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
 /// The format of a file, from its content first and its name second.
 ///
-/// A zip is xlsx whatever its name; a `.xlsx`/`.xlsm` name with other content is an error (a
-/// renamed CSV, an encrypted workbook, a damaged download), never silently read as CSV;
-/// `.csv` and `.txt` are CSV; anything else is unsupported.
+/// A zip is xlsx whatever its name; an OLE file (password-protected workbook or legacy `.xls`)
+/// is an error whatever its name; a `.xlsx`/`.xlsm` name with other content is an error (a
+/// renamed CSV, a damaged download), never silently read as CSV; `.csv` and `.txt` are CSV;
+/// anything else is unsupported.
 pub fn detect_format(file_name: &str, bytes: &[u8]) -> Result<Format, SheetError> {
     if bytes.is_empty() {
         return Err(SheetError::EmptyFile);
@@ -80,8 +81,7 @@ pub fn detect_format(file_name: &str, bytes: &[u8]) -> Result<Format, SheetError
         .rsplit_once('.')
         .map(|(_, ext)| ext.trim().to_ascii_lowercase())
         .unwrap_or_default();
-    let is_excel_name = matches!(extension.as_str(), "xlsx" | "xlsm" | "xls");
-    if bytes.starts_with(xlsx_read::CFB_MAGIC) && is_excel_name {
+    if bytes.starts_with(xlsx_read::CFB_MAGIC) {
         return Err(SheetError::EncryptedOrLegacyExcel);
     }
     match extension.as_str() {

@@ -13,8 +13,10 @@ use crate::table::{Table, TableBuilder};
 /// The sheet read when a workbook has it; otherwise the first visible worksheet.
 pub const REGISTER_SHEET_NAME: &str = "情報資産台帳";
 
-/// Excel's last column index (XFD).
+/// Excel's last column index (XFD) and last row index (1,048,576th row). Cells beyond them
+/// only come from damaged or hostile files, which must not make us allocate without bound.
 const MAX_COLUMN: u32 = 16_383;
+const MAX_ROW: u32 = 1_048_575;
 
 /// OLE compound file magic: legacy .xls, or an encrypted (password-protected) xlsx.
 pub(crate) const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
@@ -54,9 +56,9 @@ fn read_workbook(bytes: &[u8]) -> Result<Table, SheetError> {
             }
             current_row = Some(row);
         }
-        if column > MAX_COLUMN {
+        if column > MAX_COLUMN || row > MAX_ROW {
             return Err(SheetError::CorruptXlsx {
-                detail: format!("cell column {column} is beyond Excel's last column XFD"),
+                detail: format!("cell (row {row}, column {column}) is beyond Excel's sheet size"),
             });
         }
         let Some(text) = cell_text(cell.get_value(), row, column)? else {

@@ -238,3 +238,13 @@ fn rows_wider_than_the_headers_are_refused_when_writing() {
         SheetError::RowTooWide { row: 2, .. }
     ));
 }
+
+#[test]
+fn tab_separated_text_is_explained() {
+    let err = read_csv("\r\n資産番号\t資産名\r\n001\t端末\r\n".as_bytes()).unwrap_err();
+    assert_eq!(err, SheetError::TabSeparated { line: 2 });
+    assert!(err.message(Lang::Ja).contains("タブ"));
+    // A tab inside a real CSV header is just text.
+    let back = read_csv("a\tb,c\r\n1,2\r\n".as_bytes()).unwrap();
+    assert_eq!(back.headers, strings(&["a\tb", "c"]));
+}

@@ -40,8 +40,9 @@ fn table(chars: Vec<char>) -> impl Strategy<Value = Table> {
             names
                 .into_iter()
                 .enumerate()
-                // Unique and non-empty after trimming.
-                .map(|(i, n)| format!("h{i}{n}").trim().to_string())
+                // Unique and non-empty after trimming; no tab, since a lone header holding tabs
+                // is taken for a tab-separated file.
+                .map(|(i, n)| format!("h{i}{n}").replace('\t', " ").trim().to_string())
                 .collect::<Vec<_>>()
         });
         let row = prop::collection::vec(text(chars.clone()), 0..=width);

@@ -268,6 +268,10 @@ fn format_detection_by_content_then_name() {
         read_xlsx(ole).unwrap_err(),
         SheetError::EncryptedOrLegacyExcel
     );
+    assert_eq!(
+        detect_format("台帳.csv", ole).unwrap_err(),
+        SheetError::EncryptedOrLegacyExcel
+    );
     assert!(matches!(
         detect_format("台帳.pdf", b"%PDF").unwrap_err(),
         SheetError::UnsupportedFileType { .. }
