@@ -25,7 +25,6 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
     // unterminated quote (which swallows the rest of the file) is reported instead of whatever
     // that swallowed record looks like.
     let mut pending: Option<(usize, usize, Vec<String>)> = None;
-    let mut width = 0;
     let mut lines = LineCounter::default();
     let mut seen_content = false;
     loop {
@@ -48,9 +47,8 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
                 return Err(SheetError::TabSeparated { line });
             }
         }
-        let mut cells = Vec::with_capacity(width.max(record.len()));
+        let mut cells = Vec::with_capacity(record.len());
         cells.extend(record.iter().map(str::to_owned));
-        width = width.max(cells.len());
         if let Some((line, _, cells)) = pending.replace((line, byte, cells)) {
             builder.push(line, cells)?;
         }

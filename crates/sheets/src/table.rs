@@ -103,6 +103,10 @@ impl TableBuilder {
             cells.drain(..first);
         }
         cells.resize(width, String::new());
+        // Kept rows must not keep room for stray blank cells far to the right.
+        if cells.capacity() > width + 4 {
+            cells.shrink_to_fit();
+        }
         self.table.rows.push(Row { number, cells });
         Ok(())
     }
@@ -137,6 +141,11 @@ impl TableBuilder {
         self.table.first_column = first;
         self.header_row = Some(number);
         Ok(())
+    }
+
+    /// How many raw cells a row should have room for (0 before the header row is known).
+    pub(crate) fn raw_width(&self) -> usize {
+        self.table.first_column + self.table.headers.len()
     }
 
     /// The table; `NoHeader` when no row had content.

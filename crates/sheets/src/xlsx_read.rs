@@ -48,11 +48,8 @@ fn read_workbook(bytes: &[u8]) -> Result<Table, SheetError> {
         let (row, column) = cell.get_position();
         if current_row != Some(row) {
             if let Some(previous) = current_row {
-                let width = cells.len();
-                builder.push(
-                    row_number(previous),
-                    std::mem::replace(&mut cells, Vec::with_capacity(width)),
-                )?;
+                let next = Vec::with_capacity(builder.raw_width());
+                builder.push(row_number(previous), std::mem::replace(&mut cells, next))?;
             }
             current_row = Some(row);
         }

@@ -309,3 +309,18 @@ fn write_limits_are_named() {
         SheetError::NoHeader
     );
 }
+
+#[test]
+fn blank_cells_far_right_are_ignored() {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "資産名").unwrap();
+    for row in 1..50 {
+        sheet.write_string(row, 0, format!("端末{row}")).unwrap();
+        sheet.write_string(row, 16_000, " ").unwrap();
+    }
+    let back = read_xlsx(&workbook.save_to_buffer().unwrap()).unwrap();
+    assert_eq!(back.rows.len(), 49);
+    assert!(back.rows.iter().all(|r| r.cells.len() == 1));
+    assert!(back.rows.iter().all(|r| r.cells.capacity() <= 5));
+}
