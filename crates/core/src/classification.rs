@@ -155,6 +155,108 @@ impl Scheme {
     pub const BUILTIN_IDS: [&'static str; 2] = ["mic-r6", "mic-legacy"];
 }
 
+/// Why an edited scheme cannot replace the stored one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SchemeEditError {
+    #[error("the {dimension:?} levels changed: {old:?} became {new:?}")]
+    LevelsChanged {
+        dimension: Dimension,
+        old: Vec<String>,
+        new: Vec<String>,
+    },
+    #[error("the grade of {dimension:?} level {code} changed")]
+    GradeChanged { dimension: Dimension, code: String },
+    #[error("a label of {dimension:?} level {code} is empty")]
+    EmptyLabel { dimension: Dimension, code: String },
+}
+
+impl SchemeEditError {
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (
+                SchemeEditError::LevelsChanged {
+                    dimension,
+                    old,
+                    new,
+                },
+                Lang::Ja,
+            ) => format!(
+                "{}の区分（{}）は変更できません（変更後: {}）。変えられるのは名称・定義・取扱いの文言だけです。",
+                dimension.label(Lang::Ja),
+                old.join("・"),
+                new.join("・")
+            ),
+            (
+                SchemeEditError::LevelsChanged {
+                    dimension,
+                    old,
+                    new,
+                },
+                Lang::En,
+            ) => format!(
+                "The {} levels ({}) cannot change (got {}); only labels, definitions and handling texts can.",
+                dimension.label(Lang::En),
+                old.join(", "),
+                new.join(", ")
+            ),
+            (SchemeEditError::GradeChanged { dimension, code }, Lang::Ja) => {
+                format!(
+                    "{}{code}の段階（grade）は変更できません。",
+                    dimension.label(Lang::Ja)
+                )
+            }
+            (SchemeEditError::GradeChanged { dimension, code }, Lang::En) => {
+                format!(
+                    "The grade of {} {code} cannot change.",
+                    dimension.label(Lang::En)
+                )
+            }
+            (SchemeEditError::EmptyLabel { dimension, code }, Lang::Ja) => {
+                format!("{}{code}の名称が空です。", dimension.label(Lang::Ja))
+            }
+            (SchemeEditError::EmptyLabel { dimension, code }, Lang::En) => {
+                format!(
+                    "The label of {} {code} is empty.",
+                    dimension.label(Lang::En)
+                )
+            }
+        }
+    }
+}
+
+impl Scheme {
+    /// An organisation may reword its scheme but not change its levels: stored assets and ranks
+    /// depend on the codes, their order and their grades.
+    pub fn check_text_only_edit(&self, edited: &Scheme) -> Result<(), SchemeEditError> {
+        for d in Dimension::ALL {
+            let (old, new) = (self.scale(d), edited.scale(d));
+            let (old_codes, new_codes) = (old.codes(), new.codes());
+            if old_codes != new_codes {
+                return Err(SchemeEditError::LevelsChanged {
+                    dimension: d,
+                    old: old_codes.into_iter().map(String::from).collect(),
+                    new: new_codes.into_iter().map(String::from).collect(),
+                });
+            }
+            for (o, n) in old.levels.iter().zip(&new.levels) {
+                if o.grade != n.grade {
+                    return Err(SchemeEditError::GradeChanged {
+                        dimension: d,
+                        code: o.code.clone(),
+                    });
+                }
+                if n.label.ja.trim().is_empty() || n.label.en.trim().is_empty() {
+                    return Err(SchemeEditError::EmptyLabel {
+                        dimension: d,
+                        code: n.code.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The three levels of an asset, as codes of the organisation's scheme. A level may be missing:
 /// registers arrive half-filled, and an unclassified asset is a compliance finding, not a lost row.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,11 +315,11 @@ fn handling(rows: [(&str, &str); 6]) -> Handling {
     }
 }
 
-fn confidentiality_grade3_handling(extra_ja: &str, extra_en: &str) -> Handling {
+fn confidentiality_grade3_handling(code: &str, extra_ja: &str, extra_en: &str) -> Handling {
     handling([
         (
-            "「機密性3」を文書・媒体・ファイル名に表示する。",
-            "Mark documents, media and file names \"Confidentiality 3\".",
+            &format!("「機密性{code}」を文書・媒体・ファイル名に表示する。"),
+            &format!("Mark documents, media and file names \"Confidentiality {code}\"."),
         ),
         (
             &format!(
@@ -430,7 +532,7 @@ pub fn mic_r6() -> Scheme {
                         "Confidentiality-3 assets other than 3A and 3B (e.g. administrative information containing personal data).",
                     ),
                     grade: 3,
-                    handling: confidentiality_grade3_handling("", ""),
+                    handling: confidentiality_grade3_handling("3C", "", ""),
                 },
                 Level {
                     code: "3B".into(),
@@ -441,6 +543,7 @@ pub fn mic_r6() -> Scheme {
                     ),
                     grade: 3,
                     handling: confidentiality_grade3_handling(
+                        "3B",
                         "マイナンバー利用事務系又はこれと同等に分離された環境で取り扱う。",
                         "Handle in the My Number tier or an equally separated environment.",
                     ),
@@ -454,6 +557,7 @@ pub fn mic_r6() -> Scheme {
                     ),
                     grade: 3,
                     handling: confidentiality_grade3_handling(
+                        "3A",
                         "秘密文書として指定し、管理簿で管理する。",
                         "Designate as a secret document and track it in a register.",
                     ),
@@ -486,7 +590,7 @@ pub fn mic_legacy() -> Scheme {
                         "Administrative information assets requiring the confidentiality of secret documents.",
                     ),
                     grade: 3,
-                    handling: confidentiality_grade3_handling("", ""),
+                    handling: confidentiality_grade3_handling("3", "", ""),
                 },
             ],
         },
@@ -526,6 +630,35 @@ mod tests {
         assert_eq!(s.confidentiality.rank("機密性3B"), Some(3));
         assert_eq!(s.confidentiality.rank("4"), None);
         assert_eq!(s.confidentiality.rank(""), None);
+    }
+
+    #[test]
+    fn only_texts_may_be_edited() {
+        let old = mic_r6();
+        let mut reworded = old.clone();
+        reworded.confidentiality.levels[4].definition.ja =
+            "秘密文書に相当するもの（本市の定義）".into();
+        reworded.integrity.levels[1].handling.storage.ja = "変更履歴が残る場所に保管".into();
+        assert_eq!(old.check_text_only_edit(&reworded), Ok(()));
+        let mut removed = old.clone();
+        removed.confidentiality.levels.pop();
+        assert!(matches!(
+            old.check_text_only_edit(&removed),
+            Err(SchemeEditError::LevelsChanged { .. })
+        ));
+        let mut regraded = old.clone();
+        regraded.confidentiality.levels[2].grade = 2;
+        assert!(matches!(
+            old.check_text_only_edit(&regraded),
+            Err(SchemeEditError::GradeChanged { .. })
+        ));
+        let mut blank = old.clone();
+        blank.availability.levels[0].label.ja = " ".into();
+        assert!(matches!(
+            old.check_text_only_edit(&blank),
+            Err(SchemeEditError::EmptyLabel { .. })
+        ));
+        assert!(old.check_text_only_edit(&mic_legacy()).is_err());
     }
 
     #[test]

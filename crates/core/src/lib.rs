@@ -12,7 +12,7 @@ pub mod zone;
 
 pub use asset::{Asset, AssetKind, AssetStatus, ServiceTerms};
 pub use citation::Citation;
-pub use classification::{Classification, Dimension, Level, Scale, Scheme};
+pub use classification::{Classification, Dimension, Level, Scale, Scheme, SchemeEditError};
 pub use lang::{Lang, Text};
 pub use org::{
     Department, DepartmentKind, InformationSystem, Role, RoleAssignment, RoleScope, Staff,

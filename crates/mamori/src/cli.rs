@@ -34,6 +34,20 @@ pub enum Command {
     /// 監査ログ / the audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// 分類基準（機密性・完全性・可用性） / the classification scheme
+    #[command(subcommand)]
+    Scheme(SchemeCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SchemeCommand {
+    /// 分類基準を表示する（--json で編集用に書き出す） / show the scheme (--json to edit it)
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// 編集した JSON で名称・定義・取扱いの文言を更新する / update the texts from an edited JSON file
+    Update { file: PathBuf },
 }
 
 #[derive(Args, Debug)]

@@ -1,5 +1,6 @@
 //! One function per subcommand: read the arguments, call the use case, print the result.
 
+use crate::cli::SchemeCommand;
 use crate::cli::{
     AssetsCommand, AuditCommand, Cli, Command, Encoding, FilterArgs, InitArgs, Model, SeedArgs,
 };
@@ -48,6 +49,15 @@ pub async fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
             match cmd {
                 AuditCommand::Verify => audit_verify(&store, lang).await,
                 AuditCommand::Log { limit } => audit_log(&store, limit).await,
+            }
+        }
+        Command::Scheme(cmd) => {
+            let store = Store::open(&cli.db, OpenMode::Existing).await?;
+            match cmd {
+                SchemeCommand::Show { json } => scheme_show(&store, json, lang).await,
+                SchemeCommand::Update { file } => {
+                    scheme_update(&store, &file, &actor, now, lang).await
+                }
             }
         }
     }
@@ -539,5 +549,64 @@ async fn audit_log(store: &Store, limit: i64) -> anyhow::Result<ExitCode> {
             e.seq, e.at, e.actor, e.action, e.entity, e.entity_id
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn scheme_show(store: &Store, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
+    let scheme = store.organisation().await?.scheme;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&scheme)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{}（{}）", scheme.name.get(lang), scheme.id);
+    for d in Dimension::ALL {
+        println!();
+        println!("■ {}", d.label(lang));
+        for level in scheme.scale(d).levels.iter().rev() {
+            println!(
+                "  {}: {}",
+                level.label.get(lang),
+                level.definition.get(lang)
+            );
+            let h = &level.handling;
+            for (what, text) in [
+                (lang.pick("表示", "Labelling"), &h.labelling),
+                (lang.pick("保管", "Storage"), &h.storage),
+                (lang.pick("複製", "Copying"), &h.copying),
+                (lang.pick("送信", "Transmission"), &h.transmission),
+                (lang.pick("持ち出し", "Carrying out"), &h.carrying_out),
+                (lang.pick("廃棄", "Disposal"), &h.disposal),
+            ] {
+                println!("      {what}: {}", text.get(lang));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn scheme_update(
+    store: &Store,
+    file: &Path,
+    actor: &Actor,
+    now: Now,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
+    let bytes = read_file(file, lang)?;
+    let edited: Scheme = serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow!(match lang {
+            Lang::Ja => format!("{} は分類基準の JSON として読めません（{}行{}列: {e}）。mamori scheme show --json の出力を編集してください。", file.display(), e.line(), e.column()),
+            Lang::En => format!("{} is not a scheme JSON ({}:{}: {e}). Edit the output of mamori scheme show --json.", file.display(), e.line(), e.column()),
+        })
+    })?;
+    store
+        .update_scheme(&edited, &actor.0, &now.timestamp())
+        .await?;
+    println!(
+        "{}",
+        lang.pick(
+            "分類基準の文言を更新しました。",
+            "Updated the scheme texts."
+        )
+    );
     Ok(ExitCode::SUCCESS)
 }

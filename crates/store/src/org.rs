@@ -99,6 +99,46 @@ impl Store {
         })
     }
 
+    /// Replace the scheme's texts (labels, definitions, handling). Levels themselves cannot change.
+    pub async fn update_scheme(&self, edited: &Scheme, actor: &str, at: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let head = lock_head(&mut tx).await?;
+        let row = sqlx::query("SELECT scheme_json FROM organisation")
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotInitialised)?;
+        let before: String = row.try_get(0)?;
+        let current: Scheme = serde_json::from_str(&before)
+            .map_err(|e| StoreError::Corrupt(format!("classification scheme: {e}")))?;
+        current
+            .check_text_only_edit(edited)
+            .map_err(|e| StoreError::Invalid(e.message(mamori_core::Lang::Ja)))?;
+        let after = json(edited)?;
+        if after == before {
+            return Ok(());
+        }
+        sqlx::query("UPDATE organisation SET scheme_json = $1 WHERE id = 1")
+            .bind(&after)
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            head,
+            at,
+            actor,
+            vec![AuditRecord {
+                action: "update",
+                entity: "classification_scheme",
+                entity_id: edited.id.clone(),
+                before: Some(before),
+                after: Some(after),
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Add departments, staff, systems and appointments, each with an audit entry. All or nothing.
     pub async fn add_org_data(&self, data: &OrgData, actor: &str, at: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;

@@ -445,7 +445,26 @@ async fn opening_an_existing_database_does_not_create_one(url: String) {
     assert!(!std::path::Path::new(&url).exists());
 }
 
+async fn scheme_texts_can_be_edited_but_not_its_levels(url: String) {
+    let store = initialised(&url).await;
+    let before = audit_count(&store).await;
+    let mut scheme = store.organisation().await.unwrap().scheme;
+    scheme.confidentiality.levels[4].definition.ja = "本市の秘密文書".into();
+    store.update_scheme(&scheme, "test", AT).await.unwrap();
+    assert_eq!(store.organisation().await.unwrap().scheme, scheme);
+    assert_eq!(audit_count(&store).await, before + 1);
+    let mut broken = scheme.clone();
+    broken.confidentiality.levels.remove(0);
+    assert!(matches!(
+        store.update_scheme(&broken, "test", AT).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(store.organisation().await.unwrap().scheme, scheme);
+    assert_eq!(audit_count(&store).await, before + 1);
+}
+
 mamori_testkit::both_backends!(
+    scheme_texts_can_be_edited_but_not_its_levels,
     organisation_is_created_once,
     organisation_data_round_trips,
     bad_appointment_changes_nothing,
