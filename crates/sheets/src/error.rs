@@ -151,7 +151,7 @@ impl SheetError {
             ),
             E::UnknownEncoding { line, byte_offset } => (
                 format!(
-                    "文字コードを判別できません（{line}行目、先頭から{byte_offset}バイト目）。UTF-8 または Shift_JIS(CP932) で保存してください。"
+                    "文字コードを判別できません（{line}行目、ファイル先頭から{byte_offset}バイトの位置）。UTF-8 または Shift_JIS(CP932) で保存してください。"
                 ),
                 format!(
                     "Cannot determine the character encoding (line {line}, byte offset {byte_offset}). Save the file as UTF-8 or Shift_JIS (CP932)."
@@ -196,10 +196,10 @@ impl SheetError {
                 let c = column_letter(*column);
                 (
                     format!(
-                        "{c}{row}: 見出しのない列にデータがあります（{row}行目 {c}列。見出し行は{header_row}行目と判断しました）。見出しを付けるか、データを削除してください。"
+                        "{c}{row}: 見出しのない列にデータがあります（見出し行は{header_row}行目と判断しました）。見出しを付けるか、データを削除してください。"
                     ),
                     format!(
-                        "{c}{row}: there is data in a column without a header (row {row}, column {c}; the header row was taken to be row {header_row}). Add a header or remove the data."
+                        "{c}{row}: there is data in a column without a header (the header row was taken to be row {header_row}). Add a header or remove the data."
                     ),
                 )
             }
@@ -281,5 +281,116 @@ impl SheetError {
             Lang::Ja => ja,
             Lang::En => en,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_variant() -> Vec<SheetError> {
+        vec![
+            SheetError::EmptyFile,
+            SheetError::NoHeader,
+            SheetError::NotXlsx {
+                file_name: "台帳.xlsx".into(),
+            },
+            SheetError::EncryptedOrLegacyExcel,
+            SheetError::UnsupportedFileType {
+                file_name: "台帳.pdf".into(),
+            },
+            SheetError::CorruptXlsx {
+                detail: "zip".into(),
+            },
+            SheetError::NoWorksheet,
+            SheetError::Utf16Csv,
+            SheetError::TabSeparated { line: 1 },
+            SheetError::UnknownEncoding {
+                line: 3,
+                byte_offset: 40,
+            },
+            SheetError::UnterminatedQuote { line: 7 },
+            SheetError::CsvSyntax {
+                line: 2,
+                detail: "x".into(),
+            },
+            SheetError::ErrorCell {
+                cell: "C12".into(),
+                value: "#N/A".into(),
+            },
+            SheetError::EmptyHeader { cell: "B1".into() },
+            SheetError::DuplicateHeader {
+                name: "資産名".into(),
+                first_column: 1,
+                second_column: 4,
+            },
+            SheetError::ExtraCell {
+                row: 5,
+                column: 3,
+                header_row: 1,
+            },
+            SheetError::Unrepresentable {
+                row: 4,
+                column: 2,
+                header: "備考".into(),
+                character: '🍣',
+            },
+            SheetError::TooManyRows {
+                rows: 2_000_000,
+                max: 1_048_576,
+            },
+            SheetError::TooManyColumns {
+                columns: 20_000,
+                max: 16_384,
+            },
+            SheetError::CellTooLong {
+                row: 2,
+                column: 0,
+                header: "備考".into(),
+                chars: 40_000,
+            },
+            SheetError::RowTooWide {
+                row: 3,
+                cells: 5,
+                headers: 4,
+            },
+            SheetError::InvalidSheetName { name: "a/b".into() },
+            SheetError::TempDirUnavailable {
+                detail: "denied".into(),
+            },
+            SheetError::XlsxWrite { detail: "x".into() },
+            SheetError::CsvWrite { detail: "x".into() },
+        ]
+    }
+
+    #[test]
+    fn every_message_exists_in_both_languages() {
+        let is_japanese = |s: &str| s.chars().any(|c| ('\u{3040}'..='\u{30FF}').contains(&c));
+        for err in every_variant() {
+            let (ja, en) = (err.message(Lang::Ja), err.message(Lang::En));
+            println!("{ja}\n{en}\n");
+            assert!(is_japanese(&ja), "{ja}");
+            // Embedded names in these samples are kanji only, so any kana means untranslated text.
+            assert!(!is_japanese(&en), "{en}");
+            assert_eq!(err.to_string(), en);
+        }
+    }
+
+    #[test]
+    fn messages_name_the_place() {
+        let err = SheetError::DuplicateHeader {
+            name: "資産名".into(),
+            first_column: 1,
+            second_column: 27,
+        };
+        assert!(err.message(Lang::Ja).contains("B列 と AB列"));
+        assert!(err.message(Lang::En).contains("column B and column AB"));
+        let err = SheetError::ExtraCell {
+            row: 5,
+            column: 3,
+            header_row: 2,
+        };
+        assert!(err.message(Lang::Ja).starts_with("D5: "));
+        assert!(err.message(Lang::Ja).contains("見出し行は2行目"));
     }
 }
