@@ -428,7 +428,7 @@ fn docm_loses_its_macros_and_becomes_docx() {
     );
     assert!(
         p.body
-            .contains("マクロ・埋め込みオブジェクト等を除去し 見積書.docx として添付しました")
+            .contains("マクロと埋め込みオブジェクト等を除去し、見積書.docx として添付しました")
     );
     assert!(out.report.actions.contains(&"macro-removed=1".to_string()));
 }

@@ -294,19 +294,28 @@ impl<'p> Processor<'p> {
                     ),
                 })?;
                 let name = replace_extension(&c.name, cleaned.app.extension());
-                let (ja, en) = if cleaned.macro_removed || !cleaned.removed_parts.is_empty() {
-                    (
-                        format!("マクロ・埋め込みオブジェクト等を除去し {name} として添付しました"),
+                let others = cleaned
+                    .removed_parts
+                    .iter()
+                    .any(|p| !ooxml::is_macro_part(p));
+                let removed_ja = match (cleaned.macro_removed, others) {
+                    (true, true) => Some("マクロと埋め込みオブジェクト等"),
+                    (true, false) => Some("マクロ"),
+                    (false, true) => Some("埋め込みオブジェクト・外部リンク等"),
+                    (false, false) => None,
+                };
+                let (ja, en) = match removed_ja {
+                    Some(what) => (
+                        format!("{what}を除去し、{name} として添付しました"),
                         format!(
-                            "macros/embedded objects removed ({}), attached as {name}",
+                            "removed {}; attached as {name}",
                             cleaned.removed_parts.join(", ")
                         ),
-                    )
-                } else {
-                    (
-                        format!("内容を確認し {name} として添付しました"),
+                    ),
+                    None => (
+                        format!("内容を確認し、{name} として添付しました"),
                         format!("checked and attached as {name}"),
-                    )
+                    ),
                 };
                 let appendix = (!cleaned.text.is_empty()).then(|| Appendix {
                     title: name.clone(),

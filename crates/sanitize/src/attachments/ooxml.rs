@@ -78,7 +78,7 @@ fn is_removed_part(path: &str) -> bool {
         || (p.contains("/_rels/") && is_removed_part(file.trim_end_matches(".rels")))
 }
 
-fn is_macro_part(path: &str) -> bool {
+pub(crate) fn is_macro_part(path: &str) -> bool {
     let p = path.to_ascii_lowercase();
     let file = p.rsplit('/').next().unwrap_or(&p);
     file.starts_with("vbaproject") || file.starts_with("vbadata") || file == "attachedtoolbars.bin"
