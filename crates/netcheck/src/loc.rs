@@ -58,3 +58,42 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     };
     (line, col)
 }
+
+/// Line and column of increasing byte offsets in one pass (for one-line JSON of megabytes,
+/// where [`line_col`] per element would be quadratic).
+pub struct LineIndex<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+    col: usize,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        LineIndex {
+            text,
+            offset: 0,
+            line: 1,
+            col: 1,
+        }
+    }
+
+    /// Position of `offset`; offsets must not decrease between calls (earlier ones restart).
+    pub fn at(&mut self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            *self = LineIndex::new(self.text);
+        }
+        let chunk = self.text.get(self.offset..offset).unwrap_or("");
+        for c in chunk.chars() {
+            if c == '\n' {
+                self.line += 1;
+                self.col = 1;
+            } else {
+                self.col += 1;
+            }
+        }
+        self.offset = offset;
+        (self.line, self.col)
+    }
+}

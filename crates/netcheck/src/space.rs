@@ -162,6 +162,24 @@ impl IntervalSet {
         self.subtract(other).is_empty()
     }
 
+    /// Whether the sets share a value (no allocation).
+    pub fn intersects(&self, other: &IntervalSet) -> bool {
+        let (mut i, mut j) = (0, 0);
+        while i < self.ranges.len() && j < other.ranges.len() {
+            let (a_lo, a_hi) = self.ranges[i];
+            let (b_lo, b_hi) = other.ranges[j];
+            if a_lo.max(b_lo) <= a_hi.min(b_hi) {
+                return true;
+            }
+            if a_hi < b_hi {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        false
+    }
+
     /// Complement within `[0, max]`.
     pub fn complement(&self, max: u128) -> IntervalSet {
         IntervalSet::range(0, max).subtract(self)
@@ -276,7 +294,15 @@ impl HBox {
         self.dims[dim].ranges() == [(0, DIM_MAX[dim])]
     }
 
+    /// Whether the boxes share a header (no allocation).
+    pub fn overlaps(&self, other: &HBox) -> bool {
+        (0..DIMS).all(|d| self.dims[d].intersects(&other.dims[d]))
+    }
+
     pub fn intersect(&self, other: &HBox) -> Option<HBox> {
+        if !self.overlaps(other) {
+            return None;
+        }
         let mut out = self.clone();
         for d in 0..DIMS {
             out.dims[d] = self.dims[d].intersect(&other.dims[d]);
@@ -289,6 +315,9 @@ impl HBox {
 
     /// `self \ other` as disjoint boxes (at most one per axis).
     pub fn subtract(&self, other: &HBox) -> Vec<HBox> {
+        if !self.overlaps(other) {
+            return vec![self.clone()];
+        }
         let mut inter = Vec::with_capacity(DIMS);
         for d in 0..DIMS {
             let i = self.dims[d].intersect(&other.dims[d]);

@@ -7,7 +7,7 @@
 use super::{Builder, Dim, ct_state};
 use crate::error::NetcheckError;
 use crate::ir::{Action, BaseChain, Chain, Hook, IfaceMatch, NatTarget, Policy, Ruleset};
-use crate::loc::{SourceLoc, Unparsed, line_col};
+use crate::loc::{LineIndex, SourceLoc, Unparsed};
 use crate::space::{
     CT, DIM_MAX, DPORT, DST, IntervalSet, PROTO, SPORT, SRC, parse_addr_range, parse_prefix,
     proto_number, service_port, v4_space, v6_space,
@@ -127,16 +127,7 @@ pub fn parse(file: &str, text: &str) -> Result<Ruleset, NetcheckError> {
         });
     };
     let spans = element_spans(text);
-    let loc_of = |idx: usize| -> (SourceLoc, String) {
-        let (start, end) = spans.get(idx).copied().unwrap_or((0, 0));
-        let (line, column) = line_col(text, start);
-        let raw = text.get(start..end).unwrap_or("");
-        let compact: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-        let mut loc = SourceLoc::new(file, line, column);
-        loc.pointer = Some(format!("/nftables/{idx}"));
-        (loc, compact)
-    };
-
+    let mut index = LineIndex::new(text);
     let mut ctx = Ctx {
         file,
         sets: HashMap::new(),
@@ -151,7 +142,7 @@ pub fn parse(file: &str, text: &str) -> Result<Ruleset, NetcheckError> {
         if let Some(t) = item.get("table") {
             let family = str_field(t, "family");
             if matches!(family.as_str(), "bridge" | "arp") {
-                let (loc, text) = loc_of(idx);
+                let (loc, text) = loc_of(file, text, &spans, &mut index, idx);
                 rs.unparsed.push(Unparsed {
                     file: file.into(),
                     line: loc.line,
@@ -167,7 +158,7 @@ pub fn parse(file: &str, text: &str) -> Result<Ruleset, NetcheckError> {
             ctx.maps.insert(key3(m, "name"), m.clone());
         } else if let Some(c) = item.get("chain") {
             let key = key3(c, "name");
-            let (loc, _) = loc_of(idx);
+            let (loc, _) = loc_of(file, text, &spans, &mut index, idx);
             let family = key.0.clone();
             let idx_chain = rs.chains.len();
             rs.chains.push(Chain {
@@ -221,7 +212,7 @@ pub fn parse(file: &str, text: &str) -> Result<Ruleset, NetcheckError> {
             str_field(r, "table"),
             str_field(r, "chain"),
         );
-        let (mut loc, text) = loc_of(idx);
+        let (mut loc, text) = loc_of(file, text, &spans, &mut index, idx);
         if let Some(h) = r.get("handle").and_then(Value::as_u64) {
             loc.pointer = loc.pointer.map(|p| format!("{p} handle {h}"));
         }
@@ -248,6 +239,23 @@ pub fn parse(file: &str, text: &str) -> Result<Ruleset, NetcheckError> {
     }
     let _ = ctx.file;
     Ok(rs)
+}
+
+/// Location and exact text of the `idx`-th element.
+fn loc_of(
+    file: &str,
+    text: &str,
+    spans: &[(usize, usize)],
+    index: &mut LineIndex<'_>,
+    idx: usize,
+) -> (SourceLoc, String) {
+    let (start, end) = spans.get(idx).copied().unwrap_or((0, 0));
+    let (line, column) = index.at(start);
+    let raw = text.get(start..end).unwrap_or("");
+    let compact: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut loc = SourceLoc::new(file, line, column);
+    loc.pointer = Some(format!("/nftables/{idx}"));
+    (loc, compact)
 }
 
 fn str_field(v: &Value, k: &str) -> String {
