@@ -17,8 +17,9 @@
 //! - **Where**: every data row keeps the row number the user sees in Excel (or the CSV line where
 //!   the record starts), and every error names the row, column letter or cell (`C12`), in
 //!   Japanese and English ([`SheetError::message`]).
-//! - **Excel cells as text**: integers without `.0`, dates as `YYYY-MM-DD`, booleans as
-//!   `TRUE`/`FALSE`; error cells (`#N/A`) are refused rather than imported as text.
+//! - **Excel cells as text**: integers without `.0`, numbers formatted `000` with their leading
+//!   zeros (`001`), dates as `YYYY-MM-DD`, booleans as `TRUE`/`FALSE`; error cells (`#N/A`) are
+//!   refused rather than imported as text.
 //! - **Table shape**: the header is the first non-empty row; empty rows are skipped; short rows
 //!   are padded; data in a column without a header, or duplicate headers, are errors.
 //! - **Writing**: xlsx with text cells (so `001` stays `001`), bold frozen header, autofilter and

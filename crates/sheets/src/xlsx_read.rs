@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use calamine::{DataRef, ExcelDateTime, Reader, SheetType, SheetVisible, Xlsx, XlsxError};
+use calamine::{DataRef, ExcelDateTime, Reader, SheetType, SheetVisible, Style, Xlsx, XlsxError};
 
 use crate::column::cell_ref;
 use crate::error::SheetError;
@@ -41,10 +41,11 @@ fn read_workbook(bytes: &[u8]) -> Result<Table, SheetError> {
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
     let sheet = choose_sheet(&workbook).ok_or(SheetError::NoWorksheet)?;
     let mut cells_reader = workbook.worksheet_cells_reader(&sheet).map_err(corrupt)?;
+    let zero_pad_by_style = zero_pad_widths(cells_reader.styles());
     let mut builder = TableBuilder::new();
     let mut current_row: Option<u32> = None;
     let mut cells: Vec<String> = Vec::new();
-    while let Some(cell) = cells_reader.next_cell().map_err(corrupt)? {
+    while let Some((cell, style)) = cells_reader.next_cell_with_style_id().map_err(corrupt)? {
         let (row, column) = cell.get_position();
         if current_row != Some(row) {
             if let Some(previous) = current_row {
@@ -58,7 +59,8 @@ fn read_workbook(bytes: &[u8]) -> Result<Table, SheetError> {
                 detail: format!("cell (row {row}, column {column}) is beyond Excel's sheet size"),
             });
         }
-        let Some(text) = cell_text(cell.get_value(), row, column)? else {
+        let zero_pad = zero_pad_by_style.get(style).copied().flatten();
+        let Some(text) = cell_text(cell.get_value(), zero_pad, row, column)? else {
             continue;
         };
         let column = column as usize;
@@ -102,14 +104,44 @@ where
         .map(|s| s.name.clone())
 }
 
-/// The text of a cell as Excel shows it in General format; `None` for an empty cell.
-fn cell_text(value: &DataRef<'_>, row: u32, column: u32) -> Result<Option<String>, SheetError> {
+/// Per style id, the digit count of a zero-padding number format such as `000`: clerks type
+/// 資産番号 1 and let the format show `001`, so the text must be `001` too.
+fn zero_pad_widths(styles: &[Style]) -> Vec<Option<usize>> {
+    styles
+        .iter()
+        .map(|style| {
+            let code = style.number_format.as_ref()?.format_code.as_str();
+            (code.len() >= 2 && code.bytes().all(|b| b == b'0')).then_some(code.len())
+        })
+        .collect()
+}
+
+/// A whole number padded with zeros to `width` digits, when the value is one.
+fn zero_padded(value: f64, width: usize) -> Option<String> {
+    // Whole numbers below 1e15 are exact in f64 and fit in u64.
+    (value.fract() == 0.0 && (0.0..1e15).contains(&value))
+        .then(|| format!("{:0width$}", value as u64))
+}
+
+/// The text of a cell as Excel shows it in General format (or a zero-padding format);
+/// `None` for an empty cell.
+fn cell_text(
+    value: &DataRef<'_>,
+    zero_pad: Option<usize>,
+    row: u32,
+    column: u32,
+) -> Result<Option<String>, SheetError> {
     let text = match value {
         DataRef::Empty => return Ok(None),
         DataRef::SharedString(s) => unescape(s).into_owned(),
         DataRef::String(s) => unescape(s).into_owned(),
-        DataRef::Int(i) => i.to_string(),
-        DataRef::Float(f) => number_text(*f),
+        DataRef::Int(i) => match zero_pad {
+            Some(width) if *i >= 0 => format!("{i:0width$}"),
+            _ => i.to_string(),
+        },
+        DataRef::Float(f) => zero_pad
+            .and_then(|width| zero_padded(*f, width))
+            .unwrap_or_else(|| number_text(*f)),
         DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
         DataRef::DateTime(dt) => datetime_text(dt),
         DataRef::DateTimeIso(s) => iso_datetime_text(s),
@@ -198,6 +230,14 @@ mod tests {
         assert_eq!(number_text(0.1 + 0.2), "0.3");
         assert_eq!(number_text(1.5e-7), "0.00000015");
         assert_eq!(number_text(123456789012.5), "123456789012.5");
+    }
+
+    #[test]
+    fn zero_padding_applies_to_whole_non_negative_numbers_only() {
+        assert_eq!(zero_padded(1.0, 3).as_deref(), Some("001"));
+        assert_eq!(zero_padded(12345.0, 3).as_deref(), Some("12345"));
+        assert_eq!(zero_padded(1.5, 3), None);
+        assert_eq!(zero_padded(-1.0, 3), None);
     }
 
     #[test]

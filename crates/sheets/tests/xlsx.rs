@@ -324,3 +324,49 @@ fn blank_cells_far_right_are_ignored() {
     assert!(back.rows.iter().all(|r| r.cells.len() == 1));
     assert!(back.rows.iter().all(|r| r.cells.capacity() <= 5));
 }
+
+#[test]
+fn rich_text_cells_read_as_their_plain_text() {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "資産名").unwrap();
+    let bold = CellFormat::new().set_bold();
+    let plain = CellFormat::default();
+    sheet
+        .write_rich_string(1, 0, &[(&bold, "重要"), (&plain, "サーバ")])
+        .unwrap();
+    let back = read_xlsx(&workbook.save_to_buffer().unwrap()).unwrap();
+    assert_eq!(cells(&back), vec![strings(&["重要サーバ"])]);
+    assert_eq!(back.column_index(" 資産名 "), Some(0));
+    assert_eq!(back.column_index("分類"), None);
+}
+
+#[test]
+fn zero_padding_number_formats_keep_their_leading_zeros() {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let three = CellFormat::new().set_num_format("000");
+    let five = CellFormat::new().set_num_format("00000");
+    let decimals = CellFormat::new().set_num_format("0.00");
+    sheet.write_string(0, 0, "資産番号").unwrap();
+    sheet.write_string(0, 1, "郵便").unwrap();
+    sheet.write_string(0, 2, "金額").unwrap();
+    sheet.write_number_with_format(1, 0, 1.0, &three).unwrap();
+    sheet.write_number_with_format(1, 1, 123.0, &five).unwrap();
+    sheet
+        .write_number_with_format(1, 2, 5.0, &decimals)
+        .unwrap();
+    sheet
+        .write_number_with_format(2, 0, 1234.0, &three)
+        .unwrap();
+    sheet.write_number_with_format(2, 1, 2.5, &five).unwrap();
+    sheet.write_number(2, 2, 7.0).unwrap();
+    let back = read_xlsx(&workbook.save_to_buffer().unwrap()).unwrap();
+    assert_eq!(
+        cells(&back),
+        vec![
+            strings(&["001", "00123", "5"]),
+            strings(&["1234", "2.5", "7"])
+        ]
+    );
+}
