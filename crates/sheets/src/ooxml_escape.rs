@@ -7,7 +7,8 @@ use std::borrow::Cow;
 
 /// Decodes `_xHHHH_` escapes (`_x000D_` → CR, `_x005F_` → `_`).
 pub(crate) fn unescape(text: &str) -> Cow<'_, str> {
-    if !text.contains("_x") {
+    // Byte search (memchr) first: far cheaper than a substring search on millions of cells.
+    if !text.as_bytes().contains(&b'_') || !text.contains("_x") {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
@@ -32,7 +33,8 @@ pub(crate) fn unescape(text: &str) -> Cow<'_, str> {
 
 /// Protects literal `_xHHHH_` sequences so a reader does not decode them.
 pub(crate) fn escape_literals(text: &str) -> Cow<'_, str> {
-    if !text.contains("_x") {
+    // Byte search (memchr) first: far cheaper than a substring search on millions of cells.
+    if !text.as_bytes().contains(&b'_') || !text.contains("_x") {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 7);
