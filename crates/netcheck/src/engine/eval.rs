@@ -123,6 +123,51 @@ pub fn split(flows: Vec<Flow>, b: &HBox) -> (Vec<Flow>, Vec<Flow>) {
     (inside, outside)
 }
 
+/// Remove from `flows` the part inside `b` and return it; only flows that overlap `b` are
+/// touched (the set is unordered).
+pub fn take_inside(flows: &mut Vec<Flow>, b: &HBox) -> Vec<Flow> {
+    let mut inside = Vec::new();
+    let mut pieces = Vec::new();
+    let mut i = 0;
+    while i < flows.len() {
+        if !flows[i].cur.overlaps(b) {
+            i += 1;
+            continue;
+        }
+        let f = flows.swap_remove(i);
+        if let Some(inter) = f.cur.intersect(b) {
+            for piece in f.cur.subtract(b) {
+                pieces.push(Flow {
+                    cur: piece,
+                    orig: f.orig.clone(),
+                    trace: f.trace.clone(),
+                });
+            }
+            inside.push(Flow {
+                cur: inter,
+                orig: f.orig,
+                trace: f.trace,
+            });
+        }
+    }
+    flows.extend(pieces);
+    inside
+}
+
+/// Copies of the parts of `flows` inside `b` (`flows` unchanged).
+fn copy_inside(flows: &[Flow], b: &HBox) -> Vec<Flow> {
+    flows
+        .iter()
+        .filter_map(|f| {
+            f.cur.intersect(b).map(|cur| Flow {
+                cur,
+                orig: f.orig.clone(),
+                trace: f.trace.clone(),
+            })
+        })
+        .collect()
+}
+
 /// Interfaces a chain is evaluated for.
 pub struct Ports<'a> {
     pub device: usize,
@@ -226,13 +271,11 @@ fn eval_chain(
         if !iface_ok(&rule.iif, ports.in_name) || !iface_ok(&rule.oif, ports.out_name) {
             continue;
         }
-        let (matched, rest) = if rule.uncertain {
-            let (m, _) = split(remaining.clone(), &rule.header);
-            (m, remaining)
+        let matched = if rule.uncertain {
+            copy_inside(&remaining, &rule.header)
         } else {
-            split(remaining, &rule.header)
+            take_inside(&mut remaining, &rule.header)
         };
-        remaining = rest;
         if matched.is_empty() {
             continue;
         }
@@ -319,38 +362,50 @@ pub fn eval_hook(rs: &Ruleset, flows: Vec<Flow>, ports: &Ports<'_>) -> Vec<Flow>
 /// Rules that can never match: an earlier terminal rule with the same interface conditions
 /// (or none) covers it. Returns (chain, rule, covering rules).
 pub fn shadowed_rules(rs: &Ruleset) -> Vec<(usize, usize, Vec<usize>)> {
+    use std::collections::HashMap;
+    type Key = (Option<String>, Option<String>);
+    let key_of = |m: &Option<IfaceMatch>| m.as_ref().map(|m| format!("{m:?}"));
     let mut out = Vec::new();
     for (ci, ch) in rs.chains.iter().enumerate() {
-        if ch.rules.len() > 5000 {
-            // Quadratic check: skipped on very large chains (reported as a limitation).
-            continue;
-        }
+        // Earlier terminal, exact rules grouped by their interface conditions.
+        let mut groups: HashMap<Key, Vec<usize>> = HashMap::new();
         for (ri, rule) in ch.rules.iter().enumerate() {
-            if rule.uncertain || rule.header.is_empty() {
-                continue;
-            }
-            let covering: Vec<usize> = (0..ri)
-                .filter(|&k| {
-                    let e: &Rule = &ch.rules[k];
-                    e.action.is_terminal()
-                        && !e.uncertain
-                        && e.iif.as_ref().is_none_or(|m| Some(m) == rule.iif.as_ref())
-                        && e.oif.as_ref().is_none_or(|m| Some(m) == rule.oif.as_ref())
-                        && e.header.intersect(&rule.header).is_some()
-                })
-                .collect();
-            if covering.is_empty() {
-                continue;
-            }
-            let set = crate::space::HeaderSet {
-                boxes: covering
+            let (ki, ko) = (key_of(&rule.iif), key_of(&rule.oif));
+            if !rule.uncertain && !rule.header.is_empty() {
+                let mut covering: Vec<usize> = Vec::new();
+                for gi in [None, ki.clone()]
                     .iter()
-                    .map(|&k| ch.rules[k].header.clone())
-                    .collect(),
-            };
-            // `covers` subtracts box by box, so overlapping covering boxes are fine.
-            if set.covers(&rule.header) {
-                out.push((ci, ri, covering));
+                    .collect::<std::collections::BTreeSet<_>>()
+                {
+                    for go in [None, ko.clone()]
+                        .iter()
+                        .collect::<std::collections::BTreeSet<_>>()
+                    {
+                        if let Some(list) = groups.get(&(gi.clone(), go.clone())) {
+                            covering.extend(
+                                list.iter()
+                                    .copied()
+                                    .filter(|&k| ch.rules[k].header.overlaps(&rule.header)),
+                            );
+                        }
+                    }
+                }
+                if !covering.is_empty() {
+                    covering.sort_unstable();
+                    let set = crate::space::HeaderSet {
+                        boxes: covering
+                            .iter()
+                            .map(|&k| ch.rules[k].header.clone())
+                            .collect(),
+                    };
+                    if set.covers(&rule.header) {
+                        out.push((ci, ri, covering));
+                    }
+                }
+            }
+            let r: &Rule = rule;
+            if r.action.is_terminal() && !r.uncertain {
+                groups.entry((ki, ko)).or_default().push(ri);
             }
         }
     }
