@@ -56,6 +56,9 @@ pub(crate) struct Extracted {
     pub body: Vec<BodyPart>,
     pub attachments: Vec<Candidate>,
     pub warnings: Vec<mamori_core::Text>,
+    /// Decoded From and Date, for showing an attached message as text.
+    pub from_display: Option<String>,
+    pub date_display: Option<String>,
 }
 
 /// Why a message counts as unparseable.
@@ -117,13 +120,27 @@ pub(crate) fn extract(raw: &[u8], charset: OutputCharset) -> Result<Extracted, P
 
     let mut attachments = Vec::new();
     for &id in &message.attachments {
-        if body_ids.contains(&id) {
+        let Some(part) = message.parts.get(id as usize) else {
+            continue;
+        };
+        // Text already taken as body; inline binaries listed in the body still get judged.
+        if body_ids.contains(&id) && matches!(part.body, PartType::Text(_) | PartType::Html(_)) {
             continue;
         }
-        if let Some(part) = message.parts.get(id as usize) {
-            attachments.push(candidate(part, raw_message, attachments.len()));
-        }
+        attachments.push(candidate(part, raw_message, attachments.len()));
     }
+    let from_display = message.from().map(|a| {
+        a.iter()
+            .map(|addr| match (addr.name(), addr.address()) {
+                (Some(n), Some(e)) => format!("{n} <{e}>"),
+                (None, Some(e)) => e.to_string(),
+                (Some(n), None) => n.to_string(),
+                (None, None) => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let date_display = message.date().map(|d| d.to_rfc822());
     Ok(Extracted {
         headers,
         subject,
@@ -131,6 +148,8 @@ pub(crate) fn extract(raw: &[u8], charset: OutputCharset) -> Result<Extracted, P
         body,
         attachments,
         warnings,
+        from_display,
+        date_display,
     })
 }
 
@@ -147,7 +166,10 @@ fn candidate(part: &MessagePart<'_>, raw: &[u8], index: usize) -> Candidate {
         PartType::Text(_) | PartType::Html(_) => {
             original_bytes(part, raw).unwrap_or_else(|| part.contents().to_vec())
         }
-        PartType::Message(m) => m.raw_message.to_vec(),
+        // mail-parser gives a nested message the outer raw bytes; take the part's own.
+        PartType::Message(_) => {
+            original_bytes(part, raw).unwrap_or_else(|| part.contents().to_vec())
+        }
         _ => part.contents().to_vec(),
     };
     let name = attachment_name(part, raw).unwrap_or_else(|| {

@@ -164,7 +164,7 @@ impl Policy {
             (FileKind::Archive, Decision::Convert),
             (FileKind::Pdf, Decision::Quarantine),
             (FileKind::Unknown, Decision::Quarantine),
-            (FileKind::Message, Decision::Quarantine),
+            (FileKind::Message, Decision::Convert),
             (FileKind::Ooxml, Decision::Convert),
             (FileKind::Image, Decision::Convert),
             (FileKind::Text, Decision::Convert),

@@ -843,3 +843,68 @@ fn html_attachment_becomes_text_and_never_html() {
     assert_eq!(first, "Pay at link <hxxp://phish[.]example/>");
     assert_eq!(out.report.attachments[1].kind, FileKind::Html);
 }
+
+#[test]
+fn attached_message_is_shown_as_text_and_its_attachments_judged() {
+    let inner = multipart(
+        "From: =?UTF-8?B?5L2Q6Jek?= <sato@example.jp>\r\nDate: Wed, 25 Nov 2026 18:00:00 +0900\r\nSubject: =?UTF-8?B?5YWD44Gu44Oh44O844Or?=\r\n",
+        "mixed",
+        "IN",
+        &[
+            part_b64(
+                "Content-Type: text/html; charset=UTF-8\r\n",
+                "<p>転送元の本文 <a href=\"http://inner.example/x\">x</a></p>".as_bytes(),
+            ),
+            attachment(
+                "application/octet-stream",
+                "filename=\"tool.exe\"",
+                &exe_bytes(),
+            ),
+        ],
+    );
+    let raw = multipart(
+        HEADERS,
+        "mixed",
+        "MIX",
+        &[
+            text_part("転送します"),
+            format!(
+                "Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"fwd.eml\"\r\n\r\n{inner}"
+            ),
+        ],
+    );
+    let policy = Policy::recommended();
+    let out = sanitize(raw.as_bytes(), &policy, &ctx());
+    assert_invariants(&out, &policy);
+    let p = parse_output(&out);
+    assert!(
+        p.body
+            .contains("【添付ファイル fwd.eml から取り出した文字】"),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body.contains("差出人: 佐藤 <sato@example.jp>"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("件名: 元のメール"));
+    assert!(
+        p.body.contains("転送元の本文 x <hxxp://inner[.]example/x>"),
+        "{}",
+        p.body
+    );
+    let paths: Vec<(&str, AttachmentResult)> = out
+        .report
+        .attachments
+        .iter()
+        .map(|a| (a.path.as_str(), a.result))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            ("fwd.eml/tool.exe", AttachmentResult::Removed),
+            ("fwd.eml", AttachmentResult::Converted)
+        ]
+    );
+}

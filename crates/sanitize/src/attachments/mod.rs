@@ -136,9 +136,10 @@ impl<'p> Processor<'p> {
                     }
                 }
                 Err(failure) => {
-                    let what = join(
-                        &failure,
-                        &Text::new("変換できないため", "cannot be converted, so"),
+                    // Failure texts are clauses: "…読み取れない" + "ため、" + "隔離しました".
+                    let what = Text::new(
+                        format!("{}ため、", failure.ja),
+                        format!("{}; not converted", failure.en),
                     );
                     match self.policy.on_convert_failure {
                         Fallback::Quarantine => {
@@ -250,7 +251,7 @@ impl<'p> Processor<'p> {
             FileKind::Image => {
                 let done = image::reencode(&c.bytes, &self.policy.image).map_err(|e| {
                     Text::new(
-                        "画像として読み取れないか再作成できない形式（PNG/JPEG 以外）のため",
+                        "画像として読み取れないか、PNG/JPEG 以外で作り直せない",
                         format!("image cannot be re-encoded ({e})"),
                     )
                 })?;
@@ -334,6 +335,7 @@ impl<'p> Processor<'p> {
                 })
             }
             FileKind::Archive if magic == Magic::Zip => self.convert_zip(c, path, depth),
+            FileKind::Message => self.convert_message(c, path, depth),
             FileKind::Archive => Err(Text::new(
                 "ZIP 以外の圧縮形式は開けない",
                 "only ZIP archives can be opened",
@@ -345,6 +347,72 @@ impl<'p> Processor<'p> {
                 format!("{} files cannot be converted", kind.token()),
             )),
         }
+    }
+
+    /// An attached e-mail: its body becomes text appended to the outer body, its attachments
+    /// are decided one by one like the outer message's.
+    fn convert_message(
+        &mut self,
+        c: &Candidate,
+        path: &str,
+        depth: u32,
+    ) -> Result<Converted, Text> {
+        if depth >= MAX_MESSAGE_DEPTH {
+            return Err(Text::new(
+                "添付メールの入れ子が深すぎる",
+                "attached messages are nested too deeply",
+            ));
+        }
+        let inner =
+            crate::mime::extract(&c.bytes, crate::policy::OutputCharset::Utf8).map_err(|_| {
+                Text::new(
+                    "メールとして解析できない",
+                    "the attached message cannot be parsed",
+                )
+            })?;
+        let mut text = String::new();
+        for (label, value) in [
+            ("差出人", inner.from_display.as_deref()),
+            ("日時", inner.date_display.as_deref()),
+            ("件名", inner.subject.as_deref()),
+        ] {
+            if let Some(v) = value {
+                text.push_str(&format!("{label}: {v}\n"));
+            }
+        }
+        text.push('\n');
+        for b in &inner.body {
+            text.push_str(b.text.trim_end());
+            text.push('\n');
+        }
+        let count = inner.attachments.len();
+        for a in &inner.attachments {
+            self.process(a, &format!("{path}/{}", a.name), depth + 1);
+        }
+        let mut reason = Text::new(
+            "本文をテキストにして末尾に追加しました",
+            "its body was appended as text",
+        );
+        if count > 0 {
+            reason = Text::new(
+                format!(
+                    "本文をテキストにして末尾に追加し、添付ファイル {count} 個をそれぞれ処理しました"
+                ),
+                format!(
+                    "its body was appended as text and its {count} attachments handled one by one"
+                ),
+            );
+        }
+        Ok(Converted {
+            delivered: Vec::new(),
+            appendix: Some(Appendix {
+                title: c.name.clone(),
+                text: truncate_chars(&text, self.policy.max_extracted_chars),
+            }),
+            reason,
+            macro_removed: false,
+            image_reencoded: false,
+        })
     }
 
     /// Open a ZIP and decide each file in it on its own; any limit breached anywhere inside
@@ -400,6 +468,16 @@ impl<'p> Processor<'p> {
             macro_removed: false,
             image_reencoded: false,
         })
+    }
+}
+
+/// Attached messages inside attached messages inside … stop here.
+const MAX_MESSAGE_DEPTH: u32 = 3;
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}\n…（以下省略 / truncated）", &s[..i]),
+        None => s.to_string(),
     }
 }
 
