@@ -97,7 +97,10 @@ pub struct Rule {
     /// as possibly matching and never as removing traffic (sound over-approximation).
     pub uncertain: bool,
     pub loc: SourceLoc,
+    /// The rule exactly as in the file.
     pub text: String,
+    /// A readable rendering when the file's form is not (nftables JSON → nft syntax).
+    pub display: Option<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -3,6 +3,7 @@
 
 pub mod iptables;
 pub mod nft_json;
+mod nft_render;
 
 use crate::ir::{Action, IfaceMatch, Rule};
 use crate::loc::SourceLoc;
@@ -29,6 +30,7 @@ pub(crate) struct Builder {
     pub uncertain: bool,
     pub loc: SourceLoc,
     pub text: String,
+    pub display: Option<String>,
 }
 
 impl Builder {
@@ -40,6 +42,7 @@ impl Builder {
             uncertain: false,
             loc,
             text,
+            display: None,
         }
     }
 
@@ -56,6 +59,7 @@ impl Builder {
             uncertain: self.uncertain,
             loc: self.loc,
             text: self.text,
+            display: self.display,
         }
     }
 }

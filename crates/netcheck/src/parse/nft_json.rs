@@ -289,6 +289,7 @@ fn parse_rule(
     unparsed: &mut Vec<Unparsed>,
 ) -> Vec<crate::ir::Rule> {
     let mut b = Builder::new(loc.clone(), text.to_string());
+    b.display = Some(super::nft_render::rule(r));
     if let Some(fam) = family_space(&key.0) {
         b.restrict(SRC, &fam);
         b.restrict(DST, &fam);

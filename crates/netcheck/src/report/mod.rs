@@ -37,7 +37,11 @@ pub enum Verdict {
 pub struct RuleRef {
     #[serde(flatten)]
     pub loc: SourceLoc,
+    /// Exactly as in the file.
     pub text: String,
+    /// Readable form when the file's is not (nftables JSON rendered in nft syntax).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -172,6 +176,7 @@ pub(crate) fn rule_ref(rs: &Ruleset, chain: usize, rule: usize) -> Option<RuleRe
     Some(RuleRef {
         loc: r.loc.clone(),
         text: r.text.clone(),
+        display: r.display.clone(),
     })
 }
 
@@ -199,6 +204,7 @@ fn path_of(net: &Network, rulesets: &[Ruleset], flow: &Flow) -> Vec<PathStep> {
                                     crate::ir::Policy::Drop => "drop",
                                 }
                             ),
+                            display: None,
                         }),
                     )
                 }

@@ -33,7 +33,18 @@ fn step_line(s: &PathStep, lang: Lang) -> String {
         s.device, ifaces, s.hook, chain, how, approx
     );
     if let Some(r) = &s.rule {
-        let _ = write!(line, "\n        {}\n        {}", r.loc, r.text);
+        match &r.display {
+            Some(d) => {
+                let _ = write!(
+                    line,
+                    "\n        {}\n        {}\n        {}",
+                    r.loc, d, r.text
+                );
+            }
+            None => {
+                let _ = write!(line, "\n        {}\n        {}", r.loc, r.text);
+            }
+        }
     }
     line
 }
@@ -146,7 +157,11 @@ pub(super) fn render(r: &Report, lang: Lang) -> String {
                 }
             };
             let _ = writeln!(o, "  - {} {} {}: {}", w.device, w.chain, w.rule.loc, what);
-            let _ = writeln!(o, "      {}", w.rule.text);
+            let _ = writeln!(
+                o,
+                "      {}",
+                w.rule.display.as_ref().unwrap_or(&w.rule.text)
+            );
             for c in &w.covered_by {
                 let _ = writeln!(o, "      {} {}", lang.pick("←", "covered by"), c.loc);
             }
