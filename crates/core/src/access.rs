@@ -1,0 +1,338 @@
+//! Who may see and change what: the one place where authorisation is decided.
+//!
+//! Decisions follow 第5条 (the roles and where they are appointed) and the data's classification.
+//! Handlers and templates never decide; they ask [`Policy`]. The rules:
+//! - 最高情報セキュリティ責任者 (CISO) and 統括情報セキュリティ責任者: everything.
+//! - 情報セキュリティ責任者: the assets of their 部 and everything below it.
+//! - 情報セキュリティ管理者: create, edit and dispose the assets of their 課 (and its 係).
+//! - 情報システム管理者: the assets of their information systems.
+//! - 情報セキュリティ監査担当 (auditors): read everything, including the audit log; change nothing.
+//! - Everyone else (incl. 情報システム担当者, committee and CSIRT members in that capacity): read the
+//!   assets of their own 課 up to 機密性2.
+//! - 機密性3 (3A/3B/3C) details: only the managers above for that asset and the organisation-wide
+//!   security roles; anyone else who may list the asset sees only that it exists.
+
+use crate::org::{DepartmentKind, DepartmentTree, Role, RoleAssignment, RoleScope};
+use std::collections::HashMap;
+
+/// The person asking, with their appointments.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub staff_id: String,
+    /// The department the person belongs to (often a 係).
+    pub department: String,
+    pub assignments: Vec<RoleAssignment>,
+}
+
+impl Subject {
+    fn has(&self, role: Role) -> bool {
+        self.assignments.iter().any(|a| a.role == role)
+    }
+
+    fn scopes(&self, role: Role) -> impl Iterator<Item = &RoleScope> {
+        self.assignments
+            .iter()
+            .filter(move |a| a.role == role)
+            .map(|a| &a.scope)
+    }
+
+    /// CISO or 統括: every decision is yes.
+    fn is_organisation_officer(&self) -> bool {
+        self.has(Role::Ciso) || self.has(Role::ChiefSecurityOfficer)
+    }
+}
+
+/// What is known about an asset when deciding. Built from an [`crate::Asset`] and the scheme.
+#[derive(Debug, Clone, Copy)]
+pub struct AssetRef<'a> {
+    pub department: Option<&'a str>,
+    pub system: Option<&'a str>,
+    /// The guideline grade (1, 2, 3) of its confidentiality; `None` when unclassified, which is
+    /// treated as grade 3 so that an unclassified asset is never shown more widely than a secret one.
+    pub confidentiality_grade: Option<u8>,
+}
+
+impl<'a> AssetRef<'a> {
+    pub fn of(asset: &'a crate::Asset, scheme: &crate::Scheme) -> Self {
+        AssetRef {
+            department: asset.department.as_deref(),
+            system: asset.system.as_deref(),
+            confidentiality_grade: asset.grade(scheme, crate::Dimension::Confidentiality),
+        }
+    }
+
+    fn grade(&self) -> u8 {
+        self.confidentiality_grade.unwrap_or(3)
+    }
+}
+
+/// How much of an asset a person may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Visibility {
+    /// Not in any list, search, export or API answer.
+    Hidden,
+    /// Listed with its ID, kind, department and classification, but not its name or contents.
+    ExistenceOnly,
+    Full,
+}
+
+/// Changes to an asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Create,
+    Edit,
+    Dispose,
+}
+
+/// Things that are not about one asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// See the audit log and verify its chain.
+    ViewAuditLog,
+    /// See the organisation (departments, staff, appointments).
+    ViewOrganisation,
+    /// Change departments, staff and appointments; manage user accounts.
+    ManageOrganisation,
+    /// Change the organisation's settings (scheme texts, model variant, name).
+    ManageSettings,
+    /// See compliance findings (each finding is further filtered by asset visibility).
+    ViewFindings,
+    /// Import a register file (each row is further checked with [`Policy::may_change`]).
+    ImportRegister,
+}
+
+/// The decision function, over the organisation's department tree.
+pub struct Policy<'a> {
+    tree: &'a DepartmentTree,
+    kinds: HashMap<&'a str, DepartmentKind>,
+    parents: HashMap<&'a str, Option<&'a str>>,
+}
+
+impl<'a> Policy<'a> {
+    pub fn new(tree: &'a DepartmentTree, departments: &'a [crate::Department]) -> Self {
+        Policy {
+            tree,
+            kinds: departments
+                .iter()
+                .map(|d| (d.code.as_str(), d.kind))
+                .collect(),
+            parents: departments
+                .iter()
+                .map(|d| (d.code.as_str(), d.parent.as_deref()))
+                .collect(),
+        }
+    }
+
+    /// The 課 a department belongs to (itself when it is a 課, its nearest 課 ancestor when a 係).
+    /// A 部 or an unknown code stays itself.
+    pub fn home_ka<'s>(&self, department: &'s str) -> &'s str
+    where
+        'a: 's,
+    {
+        let mut current = Some(department);
+        let mut steps = 0;
+        while let Some(code) = current {
+            if self.kinds.get(code) == Some(&DepartmentKind::Ka) {
+                return code;
+            }
+            steps += 1;
+            if steps > self.kinds.len() {
+                break;
+            }
+            current = self.parents.get(code).copied().flatten();
+        }
+        department
+    }
+
+    fn within(&self, department: Option<&str>, ancestor: &str) -> bool {
+        department.is_some_and(|d| self.tree.is_within(d, ancestor))
+    }
+
+    /// Is the person a manager of this asset: 責任者 of its 部, 管理者 of its 課, 管理者 of its system.
+    fn manages(&self, s: &Subject, a: &AssetRef) -> bool {
+        let by_department = |role: Role| {
+            s.scopes(role).any(|scope| match scope {
+                RoleScope::Department(code) => self.within(a.department, code),
+                _ => false,
+            })
+        };
+        let by_system = s
+            .scopes(Role::SystemAdministrator)
+            .any(|scope| match scope {
+                RoleScope::System(code) => a.system == Some(code.as_str()),
+                _ => false,
+            });
+        by_department(Role::SecurityOfficer)
+            || by_department(Role::SecurityAdministrator)
+            || by_system
+    }
+
+    pub fn visibility(&self, s: &Subject, a: &AssetRef) -> Visibility {
+        if s.is_organisation_officer() || s.has(Role::Auditor) || self.manages(s, a) {
+            return Visibility::Full;
+        }
+        let own = self.home_ka(&s.department);
+        if !self.within(a.department, own) {
+            return Visibility::Hidden;
+        }
+        if a.grade() >= 3 {
+            Visibility::ExistenceOnly
+        } else {
+            Visibility::Full
+        }
+    }
+
+    pub fn may_change(&self, s: &Subject, a: &AssetRef, _change: Change) -> bool {
+        if s.is_organisation_officer() {
+            return true;
+        }
+        if s.has(Role::Auditor) && !self.manages(s, a) {
+            return false;
+        }
+        self.manages(s, a)
+    }
+
+    pub fn may(&self, s: &Subject, capability: Capability) -> bool {
+        let officer = s.is_organisation_officer();
+        match capability {
+            Capability::ViewAuditLog => officer || s.has(Role::Auditor),
+            Capability::ManageOrganisation | Capability::ManageSettings => officer,
+            Capability::ViewOrganisation | Capability::ViewFindings => true,
+            Capability::ImportRegister => {
+                officer
+                    || s.has(Role::SecurityOfficer)
+                    || s.has(Role::SecurityAdministrator)
+                    || s.has(Role::SystemAdministrator)
+            }
+        }
+    }
+
+    /// Whether viewing this asset's details must be written to the audit log (機密性3-class).
+    pub fn view_is_audited(a: &AssetRef) -> bool {
+        a.grade() >= 3
+    }
+
+    /// Multi-factor authentication is required for anyone who can see 機密性3 details somewhere:
+    /// every role holder of 第5条 that manages assets, the organisation officers and auditors.
+    pub fn requires_mfa(s: &Subject) -> bool {
+        s.assignments.iter().any(|a| {
+            matches!(
+                a.role,
+                Role::Ciso
+                    | Role::ChiefSecurityOfficer
+                    | Role::SecurityOfficer
+                    | Role::SecurityAdministrator
+                    | Role::SystemAdministrator
+                    | Role::Auditor
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Department;
+
+    fn departments() -> Vec<Department> {
+        let d = |code: &str, kind, parent: Option<&str>| Department {
+            code: code.into(),
+            name: code.into(),
+            kind,
+            parent: parent.map(Into::into),
+        };
+        vec![
+            d("B1", DepartmentKind::Bu, None),
+            d("K1", DepartmentKind::Ka, Some("B1")),
+            d("G1", DepartmentKind::Kakari, Some("K1")),
+            d("K2", DepartmentKind::Ka, Some("B1")),
+            d("B2", DepartmentKind::Bu, None),
+            d("K3", DepartmentKind::Ka, Some("B2")),
+        ]
+    }
+
+    fn subject(department: &str, roles: &[(Role, RoleScope)]) -> Subject {
+        Subject {
+            staff_id: "s".into(),
+            department: department.into(),
+            assignments: roles
+                .iter()
+                .map(|(role, scope)| RoleAssignment {
+                    staff: "s".into(),
+                    role: *role,
+                    scope: scope.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    fn asset<'a>(department: &'a str, system: Option<&'a str>, grade: Option<u8>) -> AssetRef<'a> {
+        AssetRef {
+            department: Some(department),
+            system,
+            confidentiality_grade: grade,
+        }
+    }
+
+    /// (who, asset department, system, grade) → expected visibility and whether they may edit.
+    #[test]
+    fn decision_table() {
+        let ds = departments();
+        let tree = DepartmentTree::new(&ds);
+        let p = Policy::new(&tree, &ds);
+        let dep = |c: &str| RoleScope::Department(c.into());
+        let staff_g1 = subject("G1", &[]);
+        let ciso = subject("B2", &[(Role::Ciso, RoleScope::Organisation)]);
+        let auditor = subject("K3", &[(Role::Auditor, RoleScope::Organisation)]);
+        let officer_b1 = subject("B1", &[(Role::SecurityOfficer, dep("B1"))]);
+        let admin_k1 = subject("K1", &[(Role::SecurityAdministrator, dep("K1"))]);
+        let sysadmin = subject(
+            "K3",
+            &[(Role::SystemAdministrator, RoleScope::System("SYS".into()))],
+        );
+        use Visibility::*;
+        let cases: Vec<(&Subject, AssetRef, Visibility, bool)> = vec![
+            (&staff_g1, asset("K1", None, Some(2)), Full, false),
+            (&staff_g1, asset("G1", None, Some(1)), Full, false),
+            (&staff_g1, asset("K1", None, Some(3)), ExistenceOnly, false),
+            (&staff_g1, asset("K1", None, None), ExistenceOnly, false),
+            (&staff_g1, asset("K2", None, Some(1)), Hidden, false),
+            (&ciso, asset("K1", None, Some(3)), Full, true),
+            (&auditor, asset("K1", None, Some(3)), Full, false),
+            (&officer_b1, asset("G1", None, Some(3)), Full, true),
+            (&officer_b1, asset("K3", None, Some(1)), Hidden, false),
+            (&admin_k1, asset("G1", None, Some(3)), Full, true),
+            (&admin_k1, asset("K2", None, Some(1)), Hidden, false),
+            (&sysadmin, asset("K1", Some("SYS"), Some(3)), Full, true),
+            (
+                &sysadmin,
+                asset("K1", Some("OTHER"), Some(1)),
+                Hidden,
+                false,
+            ),
+            (&sysadmin, asset("K3", None, Some(3)), ExistenceOnly, false),
+        ];
+        for (i, (s, a, vis, edit)) in cases.iter().enumerate() {
+            assert_eq!(p.visibility(s, a), *vis, "case {i}: visibility");
+            assert_eq!(p.may_change(s, a, Change::Edit), *edit, "case {i}: edit");
+        }
+        assert!(p.may(&auditor, Capability::ViewAuditLog));
+        assert!(!p.may(&auditor, Capability::ManageSettings));
+        assert!(!p.may(&staff_g1, Capability::ViewAuditLog));
+        assert!(!p.may(&staff_g1, Capability::ImportRegister));
+        assert!(p.may(&admin_k1, Capability::ImportRegister));
+        assert!(p.may(&ciso, Capability::ManageOrganisation));
+        assert!(Policy::requires_mfa(&admin_k1) && !Policy::requires_mfa(&staff_g1));
+    }
+
+    #[test]
+    fn home_ka_of_kakari_is_its_ka() {
+        let ds = departments();
+        let tree = DepartmentTree::new(&ds);
+        let p = Policy::new(&tree, &ds);
+        assert_eq!(p.home_ka("G1"), "K1");
+        assert_eq!(p.home_ka("K2"), "K2");
+        assert_eq!(p.home_ka("B1"), "B1");
+        assert_eq!(p.home_ka("ZZ"), "ZZ");
+    }
+}
