@@ -99,6 +99,10 @@ fn lgwan_to_dmz_web_breaks_the_split() {
         "{}",
         rule.text
     );
+    assert_eq!(
+        rule.display.as_deref(),
+        Some("tcp dport 80 accept comment \"web proxy test\"")
+    );
     assert_eq!(last.device, "core-fw");
     assert_eq!(last.in_interface, "lg0");
     assert_eq!(last.out_interface.as_deref(), Some("dmz0"));
