@@ -119,6 +119,8 @@ pub enum ConfigFormat {
     IptablesSave,
     /// `ip6tables-save`
     Ip6tablesSave,
+    /// FortiGate configuration text (`show full-configuration`, backup file).
+    Fortigate,
 }
 
 /// Which way a 特定通信 may be opened.

@@ -64,6 +64,7 @@ pub fn parse_config(
         ConfigFormat::Ip6tablesSave => {
             parse::iptables::parse(file, text, parse::iptables::Flavor::V6)
         }
+        ConfigFormat::Fortigate => parse::fortigate::parse(file, text),
     }
 }
 

@@ -427,6 +427,13 @@ fn build(net: &Network, base: &Path) -> Result<Lab, String> {
                 ConfigFormat::NftablesJson => {
                     run("ip", &["netns", "exec", &ns, "nft", "-j", "-f", &path_s])?
                 }
+                // Appliance formats are checked against their nftables translations
+                // (tests/translations.rs), not loaded into Linux.
+                ConfigFormat::Fortigate => {
+                    return Err(format!(
+                        "{path_s}: appliance configuration cannot be loaded"
+                    ));
+                }
                 ConfigFormat::IptablesSave | ConfigFormat::Ip6tablesSave => {
                     let tool = if c.format == ConfigFormat::IptablesSave {
                         "iptables-restore"

@@ -1,6 +1,7 @@
 //! Configuration parsers. Each produces a [`Ruleset`](crate::ir::Ruleset) in the common IR and
 //! lists every statement it could not model as [`Unparsed`](crate::loc::Unparsed).
 
+pub mod fortigate;
 pub mod iptables;
 pub mod nft_json;
 mod nft_render;
