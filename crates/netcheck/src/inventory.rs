@@ -121,6 +121,8 @@ pub enum ConfigFormat {
     Ip6tablesSave,
     /// FortiGate configuration text (`show full-configuration`, backup file).
     Fortigate,
+    /// YAMAHA RTX configuration (`show config`).
+    Yamaha,
 }
 
 /// Which way a 特定通信 may be opened.

@@ -65,6 +65,7 @@ pub fn parse_config(
             parse::iptables::parse(file, text, parse::iptables::Flavor::V6)
         }
         ConfigFormat::Fortigate => parse::fortigate::parse(file, text),
+        ConfigFormat::Yamaha => parse::yamaha::parse(file, text),
     }
 }
 

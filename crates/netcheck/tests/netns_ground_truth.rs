@@ -429,7 +429,7 @@ fn build(net: &Network, base: &Path) -> Result<Lab, String> {
                 }
                 // Appliance formats are checked against their nftables translations
                 // (tests/translations.rs), not loaded into Linux.
-                ConfigFormat::Fortigate => {
+                ConfigFormat::Fortigate | ConfigFormat::Yamaha => {
                     return Err(format!(
                         "{path_s}: appliance configuration cannot be loaded"
                     ));

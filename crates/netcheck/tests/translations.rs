@@ -14,8 +14,25 @@ use mamori_netcheck::{Report, TierRule, parse_config, verify};
 use std::path::PathBuf;
 
 fn load(core: &str, format: &str) -> (Network, Vec<Ruleset>) {
+    load2(
+        core,
+        format,
+        "edge-compliant.iptables-save",
+        "iptables-save",
+    )
+}
+
+/// YAMAHA names its ports lan1…, pp1.
+const RTX_NAMES: [(&str, &str); 4] = [
+    ("\"dmz1\"", "\"lan1\""),
+    ("\"in0\"", "\"lan2\""),
+    ("\"cl0\"", "\"lan3\""),
+    ("\"wan0\"", "\"pp1\""),
+];
+
+fn load2(core: &str, format: &str, edge: &str, edge_format: &str) -> (Network, Vec<Ruleset>) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let inv = std::fs::read_to_string(dir.join("examples/inventory.toml"))
+    let mut inv = std::fs::read_to_string(dir.join("examples/inventory.toml"))
         .unwrap()
         .replace("config_dir = \"configs\"\n", "")
         .replace(
@@ -23,9 +40,14 @@ fn load(core: &str, format: &str) -> (Network, Vec<Ruleset>) {
             &format!("{{ path = \"{core}\", format = \"{format}\" }}"),
         )
         .replace(
-            "configs/edge-fw.iptables-save",
-            "edge-compliant.iptables-save",
+            "{ path = \"configs/edge-fw.iptables-save\", format = \"iptables-save\" }",
+            &format!("{{ path = \"{edge}\", format = \"{edge_format}\" }}"),
         );
+    if edge_format == "yamaha" {
+        for (a, b) in RTX_NAMES {
+            inv = inv.replace(a, b);
+        }
+    }
     let loader = FsLoader::new(dir.join("tests/fixtures"));
     let net = parse_inventory("inventory.toml", &inv, &loader).unwrap();
     let rulesets = net
@@ -84,6 +106,7 @@ fn grid(net: &Network, rulesets: &[Ruleset]) -> Vec<(String, Vec<(usize, String)
                 (6, 80),
                 (6, 443),
                 (6, 3389),
+                (6, 8080),
                 (17, 53),
                 (1, 0),
             ] {
@@ -113,8 +136,10 @@ fn grid(net: &Network, rulesets: &[Ruleset]) -> Vec<(String, Vec<(usize, String)
 }
 
 fn same_as_nft(forti: &str, nft: &str) {
-    let (n1, r1) = load(forti, "fortigate");
-    let (n2, r2) = load(nft, "nftables-json");
+    same(load(forti, "fortigate"), load(nft, "nftables-json"));
+}
+
+fn same((n1, r1): (Network, Vec<Ruleset>), (n2, r2): (Network, Vec<Ruleset>)) {
     let a = verify(&n1, &r1);
     let b = verify(&n2, &r2);
     assert!(a.unparsed.is_empty(), "{:?}", a.unparsed);
@@ -128,7 +153,11 @@ fn same_as_nft(forti: &str, nft: &str) {
         "grid must exercise allowed paths ({reachable})"
     );
     for (x, y) in ga.iter().zip(&gb) {
-        assert_eq!(x, y, "FortiGate and nftables disagree on {}", x.0);
+        assert_eq!(
+            x, y,
+            "the translation and the netfilter original disagree on {}",
+            x.0
+        );
     }
 }
 
@@ -164,4 +193,67 @@ fn fortigate_violation_matches_nftables() {
     .trim()
     .to_string();
     assert_eq!(line, "edit 8");
+}
+
+#[test]
+fn yamaha_compliant_matches_iptables() {
+    same(
+        load2(
+            "core-compliant.nft.json",
+            "nftables-json",
+            "edge-compliant.rtx.conf",
+            "yamaha",
+        ),
+        load2(
+            "core-compliant.nft.json",
+            "nftables-json",
+            "edge-compliant.iptables-save",
+            "iptables-save",
+        ),
+    );
+}
+
+#[test]
+fn yamaha_port_forward_matches_iptables() {
+    let rtx = load2(
+        "core-rdp.nft.json",
+        "nftables-json",
+        "edge-rdp.rtx.conf",
+        "yamaha",
+    );
+    let ipt = load2(
+        "core-rdp.nft.json",
+        "nftables-json",
+        "edge-rdp.iptables-save",
+        "iptables-save",
+    );
+    let rep = verify(&rtx.0, &rtx.1);
+    assert_eq!(
+        findings(&rep),
+        vec![
+            (TierRule::LgwanInternetSplit, "dmz".into(), "lg".into()),
+            (TierRule::LgwanInternetSplit, "internet".into(), "lg".into())
+        ]
+    );
+    // The path names the static NAT line and the pp filter that lets it in.
+    let v = rep
+        .violations
+        .iter()
+        .find(|v| v.from.name == "internet")
+        .unwrap();
+    let texts: Vec<&str> = v
+        .path
+        .iter()
+        .filter_map(|s| s.rule.as_ref())
+        .map(|r| r.text.as_str())
+        .collect();
+    assert!(
+        texts.contains(&"nat descriptor masquerade static 2 1 10.20.0.50 tcp 3389"),
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains(&"ip filter 9010 pass * 10.20.0.50 tcp * 3389"),
+        "{texts:?}"
+    );
+    same(rtx, ipt);
 }

@@ -5,6 +5,7 @@ pub mod fortigate;
 pub mod iptables;
 pub mod nft_json;
 mod nft_render;
+pub mod yamaha;
 
 use crate::ir::{Action, IfaceMatch, Rule};
 use crate::loc::SourceLoc;
