@@ -101,6 +101,9 @@ pub struct Rule {
     pub text: String,
     /// A readable rendering when the file's form is not (nftables JSON → nft syntax).
     pub display: Option<String>,
+    /// Not written in the file: added to express the format's semantics (YAMAHA's implicit
+    /// discard, interface dispatch). Never reported as shadowed or too broad.
+    pub implicit: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -371,7 +371,7 @@ pub fn shadowed_rules(rs: &Ruleset) -> Vec<(usize, usize, Vec<usize>)> {
         let mut groups: HashMap<Key, Vec<usize>> = HashMap::new();
         for (ri, rule) in ch.rules.iter().enumerate() {
             let (ki, ko) = (key_of(&rule.iif), key_of(&rule.oif));
-            if !rule.uncertain && !rule.header.is_empty() {
+            if !rule.uncertain && !rule.implicit && !rule.header.is_empty() {
                 let mut covering: Vec<usize> = Vec::new();
                 for gi in [None, ki.clone()]
                     .iter()

@@ -57,6 +57,7 @@ pub fn warnings(net: &Network, rulesets: &[Ruleset]) -> Vec<Warning> {
             for (ri, r) in ch.rules.iter().enumerate() {
                 if r.action == Action::Accept
                     && !r.uncertain
+                    && !r.implicit
                     && any_address(&r.header.dims[SRC])
                     && any_address(&r.header.dims[DST])
                     && r.header.dims[CT].contains(CT_NEW)

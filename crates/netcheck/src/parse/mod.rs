@@ -33,6 +33,8 @@ pub(crate) struct Builder {
     pub loc: SourceLoc,
     pub text: String,
     pub display: Option<String>,
+    /// Added by the parser to express the format's semantics (implicit deny, dispatch).
+    pub implicit: bool,
 }
 
 impl Builder {
@@ -45,6 +47,7 @@ impl Builder {
             loc,
             text,
             display: None,
+            implicit: false,
         }
     }
 
@@ -62,6 +65,7 @@ impl Builder {
             loc: self.loc,
             text: self.text,
             display: self.display,
+            implicit: self.implicit,
         }
     }
 }

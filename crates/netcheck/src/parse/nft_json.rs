@@ -618,16 +618,22 @@ fn apply_match(ctx: &Ctx<'_>, key: &ChainKey, body: &Value, b: &mut Builder) -> 
                 other => return Err(format!("operator {other} not modelled")),
             }
             // Address matches also fix the family (`ip saddr` only sees IPv4).
-            if (d == SRC || d == DST)
-                && let Some(p) = left.get("payload")
+            // A field of the IPv4 or IPv6 header only exists in packets of that family.
+            let fam = match left
+                .get("payload")
+                .and_then(|p| p.get("protocol"))
+                .and_then(Value::as_str)
             {
-                let fam = match p.get("protocol").and_then(Value::as_str) {
-                    Some("ip") => v4_space(),
-                    _ => v6_space(),
-                };
-                set = set.intersect(&fam);
-                let other = if d == SRC { DST } else { SRC };
-                b.restrict(other, &fam);
+                Some("ip") => Some(v4_space()),
+                Some("ip6") => Some(v6_space()),
+                _ => None,
+            };
+            if let Some(fam) = fam {
+                if d == SRC || d == DST {
+                    set = set.intersect(&fam);
+                }
+                b.restrict(SRC, &fam);
+                b.restrict(DST, &fam);
             }
             b.restrict(d, &set);
             if let Some(p) = proto {

@@ -204,14 +204,27 @@ fn protocols(text: &str) -> Option<(IntervalSet, bool, Option<u128>)> {
 /// Build the boxes of a static filter from its fields after the action.
 fn filter_boxes(fields: &[&str], fam: Fam) -> Result<(Vec<HBox>, bool), String> {
     let get = |i: usize| fields.get(i).copied().unwrap_or("*");
-    let src =
-        addr_list(get(0), fam).ok_or_else(|| format!("source `{}` not understood", get(0)))?;
-    let dst =
-        addr_list(get(1), fam).ok_or_else(|| format!("destination `{}` not understood", get(1)))?;
+    // Host names (FQDN filters) are resolved by the router at run time: any address,
+    // approximated.
+    let is_name = |t: &str| t.chars().any(|c| c.is_ascii_alphabetic()) && !t.contains(':');
+    let mut fqdn = false;
+    let mut addr = |t: &str, what: &str| -> Result<IntervalSet, String> {
+        match addr_list(t, fam) {
+            Some(s) => Ok(s),
+            None if is_name(t) => {
+                fqdn = true;
+                Ok(fam.space())
+            }
+            None => Err(format!("{what} `{t}` not understood")),
+        }
+    };
+    let src = addr(get(0), "source")?;
+    let dst = addr(get(1), "destination")?;
     let proto_text = get(2);
     let (protos, several, ct) =
         protocols(proto_text).ok_or_else(|| format!("protocol `{proto_text}` not understood"))?;
-    let mut uncertain = proto_text.contains("tcpfin")
+    let mut uncertain = fqdn
+        || proto_text.contains("tcpfin")
         || proto_text.contains("tcprst")
         || proto_text.contains("icmp-error")
         || proto_text.contains("icmp-info")
@@ -642,10 +655,12 @@ pub fn parse(file: &str, text: &str) -> Result<Ruleset, NetcheckError> {
         }
         // No filter matched: discarded.
         let mut end = Builder::new(l.loc.clone(), format!("(implicit discard) {}", ch.name));
+        end.implicit = true;
         end.restrict(SRC, &l.fam.space());
         ch.rules.push(end.finish(Action::Drop));
         let idx = first_chain + chains.len();
         let mut jump = Builder::new(l.loc.clone(), ch.name.clone());
+        jump.implicit = true;
         jump.restrict(SRC, &l.fam.space());
         let m = IfaceMatch {
             names: vec![l.iface.clone()],
