@@ -25,6 +25,8 @@ pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 struct InventoryFile {
     organisation: OrganisationToml,
     #[serde(default)]
+    analysis: AnalysisToml,
+    #[serde(default)]
     config_dir: Option<String>,
     #[serde(default, rename = "zone")]
     zones: Vec<ZoneToml>,
@@ -43,6 +45,26 @@ struct InventoryFile {
 struct OrganisationToml {
     name: String,
     model: ModelVariant,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnalysisToml {
+    #[serde(default)]
+    host_routing: HostRouting,
+}
+
+/// How hosts choose their next hop.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostRouting {
+    /// Hosts may send to any router on their segment (sound against hosts with their own
+    /// static routes; the default).
+    #[default]
+    AnyRouter,
+    /// Hosts use only the declared gateways and zone routes (what a tidy network does; used
+    /// to compare with a lab built from the inventory).
+    Declared,
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,6 +244,7 @@ impl Endpoint {
 pub struct Network {
     pub organisation: String,
     pub model: ModelVariant,
+    pub host_routing: HostRouting,
     pub zones: Vec<Zone>,
     pub devices: Vec<Device>,
     pub relays: Vec<Endpoint>,
@@ -632,6 +655,7 @@ pub fn parse_inventory(
     let mut net = Network {
         organisation: raw.organisation.name.clone(),
         model: raw.organisation.model,
+        host_routing: raw.analysis.host_routing,
         zones,
         devices,
         relays,

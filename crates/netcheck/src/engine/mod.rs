@@ -9,7 +9,7 @@
 pub mod eval;
 pub mod lint;
 
-use crate::inventory::{Direction, Network};
+use crate::inventory::{Direction, HostRouting, Network};
 use crate::ir::{Hook, Ruleset};
 use crate::model::{TierRule, ZoneKind};
 use crate::space::{CT, CT_NEW, DST, HBox, IntervalSet, SRC, v4_space, v6_space};
@@ -150,6 +150,27 @@ fn to_gateways(
     delivered: &mut Vec<Delivered>,
     hops: usize,
 ) {
+    if net.host_routing == HostRouting::AnyRouter {
+        // Any host may send to any router on its segment (a static route is all it takes):
+        // every device facing the zone receives every leaving flow.
+        for (d, dev) in net.devices.iter().enumerate() {
+            for (i, iface) in dev.interfaces.iter().enumerate() {
+                if iface.zone == zone {
+                    through_device(
+                        net,
+                        rulesets,
+                        src_zone,
+                        d,
+                        i,
+                        flows.clone(),
+                        delivered,
+                        hops + 1,
+                    );
+                }
+            }
+        }
+        return;
+    }
     let mut flows = flows;
     let mut routes: Vec<&crate::inventory::Route> = net.zones[zone].routes.iter().collect();
     routes.sort_by_key(|r| r.to.count());

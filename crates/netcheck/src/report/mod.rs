@@ -1,7 +1,29 @@
 //! The verification result: verdict, violations with example packets and the rules that let
 //! them through, warnings, and everything the parsers could not read.
 //!
-//! JSON (`to_json`) is stable: field names only ever get added; `schema` names the version.
+//! ## JSON (`to_json`), schema `mamori-netcheck/1`
+//! Stable: fields are only ever added; a change of meaning gets a new `schema` value.
+//! ```text
+//! schema        "mamori-netcheck/1"
+//! organisation  string
+//! model         "alpha" | "beta" | "beta-prime" | "alpha-prime"
+//! verdict       "holds" | "violated" | "incomplete"
+//! exit_code     0 | 1 | 2
+//! checked_at    string, optional (set by the caller)
+//! violations[]  rule ("MynumberIsolation" | "LgwanInternetSplit" | "SecurityCloudConcentration"),
+//!               rule_id ("article-6-2-a" | "-b" | "-c"), article_ja ("第6条第2号ア"), article_en,
+//!               from / to {name, kind}, example {src, dst, protocol, protocol_number,
+//!               src_port?, dst_port?}, delivered_as? (same shape, after NAT),
+//!               path[] {device, in_interface, out_interface?, hook, chain?,
+//!                       kind ("rule" | "policy" | "no_chain"),
+//!                       rule? {file, line, column, pointer?, text, display?}, approximate},
+//!               approximate (a step is an approximated rule: may be a false alarm)
+//! warnings[]    kind ("shadowed_rule" | "any_to_any"), device, chain, rule {…}, covered_by[]?
+//! unparsed[]    file, line, column, text, reason
+//! stats         zones, devices, rules, delivered_flows
+//! ```
+//! zone kinds: mynumber, lgwan, internet, lgwan_network, security_cloud, internet_outside,
+//! external. `pointer` is the JSON pointer and handle for nftables JSON rules.
 
 mod sarif;
 mod text;
