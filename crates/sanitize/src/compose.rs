@@ -146,11 +146,15 @@ fn to_crlf(text: &str) -> String {
 }
 
 /// A boundary that occurs nowhere in the body. Base64 never contains "=_", so only a 7bit body
-/// could collide; a counter is added until it does not.
+/// could collide. The boundary carries a hash of the body, so a body cannot contain its own
+/// boundary except by a 64-bit collision; the counter covers even that.
 fn pick_boundary(body: &[u8]) -> String {
+    let hash = body.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
     let mut n = 0u32;
     loop {
-        let candidate = format!("=_mamori_{n:04}");
+        let candidate = format!("=_mamori_{hash:016x}_{n}");
         if crate::kind::find(body, candidate.as_bytes()).is_none() {
             return candidate;
         }

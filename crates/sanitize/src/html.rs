@@ -7,6 +7,9 @@ pub fn html_to_text(html: &str) -> String {
     let mut w = Writer::default();
     let bytes = html.as_bytes();
     let mut i = 0usize;
+    // Raw-text elements whose closing tag does not occur again: searching once is enough,
+    // so thousands of unclosed <script> tags cost linear time, not quadratic.
+    let mut never_closed: Vec<String> = Vec::new();
     while i < bytes.len() {
         if bytes[i] != b'<' {
             let end = memchr_lt(bytes, i);
@@ -46,11 +49,16 @@ pub fn html_to_text(html: &str) -> String {
             // Skip the whole element: its content is never shown as text.
             // Without a closing tag only the opening tag is dropped, so broken mail loses no text.
             let close = format!("</{name}");
-            if let Some(p) = find_ci(&html[i..], &close) {
-                let after = i + p;
-                i = html[after..]
-                    .find('>')
-                    .map_or(bytes.len(), |q| after + q + 1);
+            if !never_closed.contains(&name) {
+                match find_ci(&html[i..], &close) {
+                    Some(p) => {
+                        let after = i + p;
+                        i = html[after..]
+                            .find('>')
+                            .map_or(bytes.len(), |q| after + q + 1);
+                    }
+                    None => never_closed.push(name),
+                }
             }
         } else {
             w.open(&name, attrs);
@@ -559,6 +567,15 @@ mod tests {
     fn blockquote_and_pre() {
         let t = html_to_text("<blockquote>引用<br>二行</blockquote><pre>  a\n  b</pre>");
         assert_eq!(t, "> 引用\n> 二行\n\n  a\n  b");
+    }
+
+    #[test]
+    fn many_unclosed_raw_text_tags_take_linear_time() {
+        let html = "<script>x ".repeat(200_000);
+        let start = std::time::Instant::now();
+        let t = html_to_text(&html);
+        assert!(t.starts_with("x x"));
+        assert!(start.elapsed().as_secs() < 5, "quadratic behaviour");
     }
 
     #[test]

@@ -356,6 +356,9 @@ fn ascii_refold(bytes: &[u8]) -> Option<String> {
     let mut out = String::with_capacity(text.len() + 4);
     for line in text.split('\n') {
         let line = line.trim_end_matches('\r');
+        // A bare CR inside a value could be read as a line break downstream (header injection).
+        let line = line.replace('\r', " ");
+        let line = line.as_str();
         if line.trim().is_empty() {
             continue;
         }
@@ -451,6 +454,10 @@ mod tests {
             Some("=?ISO-2022-JP?B?GyRCJDMkcxsoQg==?=\r\n\t=?ISO-2022-JP?B?GyRCJEsbKEI=?=")
         );
         assert_eq!(ascii_refold("件名".as_bytes()), None);
+        assert_eq!(
+            ascii_refold(b" a\rContent-Type: text/html\r\n").as_deref(),
+            Some("a Content-Type: text/html")
+        );
     }
 
     #[test]
