@@ -908,3 +908,126 @@ fn attached_message_is_shown_as_text_and_its_attachments_judged() {
         ]
     );
 }
+
+#[test]
+fn raw_utf8_address_headers_are_re_encoded() {
+    let raw = "From: 山田 太郎 <yamada@example.jp>\r\nTo: \"総務課\" <soumu@city.example.lg.jp>\r\nSubject: 件名テスト\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文".as_bytes();
+    let out = sanitize(raw, &Policy::default(), &ctx());
+    let p = parse_output(&out);
+    for line in p.raw.lines().take_while(|l| !l.is_empty()) {
+        assert!(line.is_ascii(), "8-bit header line in output: {line}");
+    }
+    let msg = mail_parser::MessageParser::default()
+        .parse(&out.message)
+        .unwrap();
+    let from = msg.from().unwrap().first().unwrap();
+    assert_eq!(from.name(), Some("山田 太郎"));
+    assert_eq!(from.address(), Some("yamada@example.jp"));
+    assert_eq!(msg.to().unwrap().first().unwrap().name(), Some("総務課"));
+    assert_eq!(msg.subject(), Some("件名テスト"));
+    // No Date in the input: the receive time from the context is used.
+    assert_eq!(
+        msg.date().unwrap().to_rfc3339(),
+        "2026-11-26T10:00:00+09:00"
+    );
+}
+
+#[test]
+fn single_part_binary_message_is_judged_as_an_attachment() {
+    let raw = single(
+        "From: a@example.jp\r\nSubject: x\r\nContent-Disposition: attachment; filename=\"update.exe\"\r\n",
+        "application/x-msdownload",
+        "base64",
+        b64_lines(&exe_bytes()).as_bytes(),
+    );
+    let policy = Policy::recommended();
+    let out = sanitize(&raw, &policy, &ctx());
+    assert_invariants(&out, &policy);
+    assert_eq!(out.report.attachments.len(), 1);
+    assert_eq!(out.report.attachments[0].name, "update.exe");
+    assert_eq!(out.report.attachments[0].result, AttachmentResult::Removed);
+    assert!(parse_output(&out).body.contains("本文はありません"));
+}
+
+#[test]
+fn failed_conversions_follow_the_fallback() {
+    let legacy = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 legacy word".to_vec();
+    let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec();
+    let raw = multipart(
+        HEADERS,
+        "mixed",
+        "MIX",
+        &[
+            text_part("x"),
+            attachment("application/msword", "filename=\"old.doc\"", &legacy),
+            attachment("image/gif", "filename=\"anim.gif\"", &gif),
+        ],
+    );
+    let mut policy = Policy::recommended();
+    policy
+        .types
+        .insert(FileKind::LegacyOffice, Decision::Convert);
+    let out = sanitize(raw.as_bytes(), &policy, &ctx());
+    assert_invariants(&out, &policy);
+    let results: Vec<AttachmentResult> = out.report.attachments.iter().map(|a| a.result).collect();
+    assert_eq!(
+        results,
+        [AttachmentResult::Quarantined, AttachmentResult::Quarantined]
+    );
+    assert_eq!(out.quarantined.len(), 2);
+    assert!(
+        out.report.attachments[0]
+            .reason
+            .ja
+            .contains("旧形式 Office 文書は変換できないため、隔離しました")
+    );
+    assert!(
+        out.report.attachments[1]
+            .reason
+            .ja
+            .contains("PNG/JPEG 以外で作り直せないため、隔離しました")
+    );
+
+    policy.on_convert_failure = mamori_sanitize::Fallback::Remove;
+    let out = sanitize(raw.as_bytes(), &policy, &ctx());
+    let results: Vec<AttachmentResult> = out.report.attachments.iter().map(|a| a.result).collect();
+    assert_eq!(
+        results,
+        [AttachmentResult::Removed, AttachmentResult::Removed]
+    );
+    assert!(out.quarantined.is_empty());
+    assert_eq!(out.report.quarantine_id, None);
+}
+
+#[test]
+fn policy_file_drives_the_decisions() {
+    let policy =
+        Policy::from_toml("default = \"quarantine\"\n[types]\nimage = \"remove\"\n").unwrap();
+    let raw = multipart(
+        HEADERS,
+        "mixed",
+        "MIX",
+        &[
+            text_part("x"),
+            attachment("image/png", "filename=\"a.png\"", &png_with_metadata("m")),
+            attachment("application/pdf", "filename=\"b.pdf\"", b"%PDF-1.4\n%%EOF"),
+        ],
+    );
+    let out = sanitize(raw.as_bytes(), &policy, &ctx());
+    assert_invariants(&out, &policy);
+    let results: Vec<(FileKind, AttachmentResult)> = out
+        .report
+        .attachments
+        .iter()
+        .map(|a| (a.kind, a.result))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            (FileKind::Image, AttachmentResult::Removed),
+            (FileKind::Pdf, AttachmentResult::Quarantined)
+        ]
+    );
+    assert_eq!(out.quarantined[0].name, "b.pdf");
+    assert_eq!(out.quarantined[0].content_type, "application/pdf");
+}
