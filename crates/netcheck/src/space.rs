@@ -6,6 +6,7 @@
 //! that block. Every set operation here is exact (no widening), which is what makes "no path"
 //! verdicts trustworthy.
 
+use smallvec::{SmallVec, smallvec};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -32,10 +33,13 @@ pub const CT_UNTRACKED: u128 = 4;
 pub const V4_LO: u128 = 0xffff_0000_0000;
 pub const V4_HI: u128 = 0xffff_ffff_ffff;
 
+/// Interval storage: most sets are one interval, kept inline (no allocation).
+type Ranges = SmallVec<[(u128, u128); 1]>;
+
 /// A sorted list of disjoint, non-adjacent closed intervals.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct IntervalSet {
-    ranges: Vec<(u128, u128)>,
+    ranges: Ranges,
 }
 
 impl fmt::Debug for IntervalSet {
@@ -46,7 +50,9 @@ impl fmt::Debug for IntervalSet {
 
 impl IntervalSet {
     pub fn empty() -> Self {
-        IntervalSet { ranges: Vec::new() }
+        IntervalSet {
+            ranges: Ranges::new(),
+        }
     }
 
     pub fn range(lo: u128, hi: u128) -> Self {
@@ -54,7 +60,7 @@ impl IntervalSet {
             return Self::empty();
         }
         IntervalSet {
-            ranges: vec![(lo, hi)],
+            ranges: smallvec![(lo, hi)],
         }
     }
 
@@ -66,7 +72,7 @@ impl IntervalSet {
     pub fn from_ranges(mut input: Vec<(u128, u128)>) -> Self {
         input.retain(|(lo, hi)| lo <= hi);
         input.sort_unstable();
-        let mut ranges: Vec<(u128, u128)> = Vec::with_capacity(input.len());
+        let mut ranges = Ranges::with_capacity(input.len());
         for (lo, hi) in input {
             match ranges.last_mut() {
                 Some(last) if lo <= last.1.saturating_add(1) => {
@@ -104,13 +110,13 @@ impl IntervalSet {
     }
 
     pub fn union(&self, other: &IntervalSet) -> IntervalSet {
-        let mut all = self.ranges.clone();
+        let mut all = self.ranges.to_vec();
         all.extend_from_slice(&other.ranges);
         Self::from_ranges(all)
     }
 
     pub fn intersect(&self, other: &IntervalSet) -> IntervalSet {
-        let mut out = Vec::new();
+        let mut out = Ranges::new();
         let (mut i, mut j) = (0, 0);
         while i < self.ranges.len() && j < other.ranges.len() {
             let (a_lo, a_hi) = self.ranges[i];
@@ -130,7 +136,7 @@ impl IntervalSet {
     }
 
     pub fn subtract(&self, other: &IntervalSet) -> IntervalSet {
-        let mut out = Vec::new();
+        let mut out = Ranges::new();
         let mut j = 0;
         for &(lo, hi) in &self.ranges {
             let mut cur = lo;
