@@ -298,7 +298,7 @@ pub fn kind_from_name(name: &str) -> Option<FileKind> {
         "png" | "jpg" | "jpeg" | "jpe" | "jfif" | "gif" | "bmp" | "tif" | "tiff" | "webp" => {
             FileKind::Image
         }
-        "txt" | "csv" | "tsv" | "log" | "md" | "text" => FileKind::Text,
+        "txt" | "csv" | "tsv" | "log" | "md" | "text" | "ics" | "vcf" => FileKind::Text,
         _ => FileKind::Unknown,
     })
 }

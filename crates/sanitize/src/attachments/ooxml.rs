@@ -665,3 +665,84 @@ fn sheet_rows(xml: &[u8], shared: &[String], out: &mut Bounded) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &str, xml: &str) -> Entry {
+        Entry {
+            path: path.into(),
+            bytes: xml.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn relative_targets_resolve_against_the_rels_directory() {
+        assert_eq!(rels_base("word/_rels/document.xml.rels"), "word/");
+        assert_eq!(rels_base("_rels/.rels"), "");
+        assert_eq!(
+            resolve("xl/worksheets/", "../drawings/d1.xml"),
+            "xl/drawings/d1.xml"
+        );
+        assert_eq!(
+            resolve("word/", "/word/vbaProject.bin"),
+            "word/vbaProject.bin"
+        );
+    }
+
+    #[test]
+    fn removed_parts_cover_macros_controls_and_links() {
+        for p in [
+            "word/vbaProject.bin",
+            "xl/vbaProjectSignature.bin",
+            "word/_rels/vbaProject.bin.rels",
+            "xl/externalLinks/externalLink1.xml",
+            "ppt/embeddings/oleObject1.bin",
+            "word/activeX/activeX1.bin",
+            "customUI/customUI14.xml",
+        ] {
+            assert!(is_removed_part(p), "{p}");
+        }
+        for p in [
+            "word/document.xml",
+            "xl/worksheets/sheet1.xml",
+            "ppt/media/image1.png",
+        ] {
+            assert!(!is_removed_part(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn slides_are_read_in_numeric_order() {
+        let entries = vec![
+            entry(
+                "ppt/slides/slide10.xml",
+                "<p:sld xmlns:p=\"p\" xmlns:a=\"a\"><a:p><a:r><a:t>十枚目</a:t></a:r></a:p></p:sld>",
+            ),
+            entry(
+                "ppt/slides/slide2.xml",
+                "<p:sld xmlns:p=\"p\" xmlns:a=\"a\"><a:p><a:r><a:t>二枚目 &amp; 次</a:t></a:r></a:p></p:sld>",
+            ),
+        ];
+        let text = extract_text(App::PowerPoint, &entries, 1000);
+        assert_eq!(
+            text,
+            "【スライド 2】\n二枚目 & 次\n\n【スライド 10】\n十枚目"
+        );
+    }
+
+    #[test]
+    fn extracted_text_is_bounded() {
+        let body: String = (0..1000)
+            .map(|_| "<w:p><w:r><w:t>あいうえお</w:t></w:r></w:p>")
+            .collect();
+        let entries = vec![entry(
+            "word/document.xml",
+            &format!("<w:document xmlns:w=\"w\"><w:body>{body}</w:body></w:document>"),
+        )];
+        let text = extract_text(App::Word, &entries, 100);
+        assert!(text.chars().count() < 130);
+        assert!(text.ends_with("（以下省略 / truncated）"));
+    }
+}
