@@ -45,6 +45,11 @@ pub enum NetcheckError {
 }
 
 impl NetcheckError {
+    /// Exit code for the command line: input that cannot be verified is "incomplete" (2).
+    pub fn exit_code(&self) -> i32 {
+        2
+    }
+
     /// The message in the user's language (Japanese first).
     pub fn message(&self, lang: Lang) -> String {
         match (self, lang) {

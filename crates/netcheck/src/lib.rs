@@ -55,10 +55,42 @@ pub mod space;
 
 pub use error::NetcheckError;
 pub use inventory::{ConfigFormat, FsLoader, Loader, MemLoader, Network};
-pub use model::{ModelVariant, TierRule, ZoneKind};
+pub use model::{ModelVariant, TierRule, ZoneKind, parse_model};
 pub use report::{Report, Verdict};
 
 use std::path::Path;
+use std::str::FromStr;
+
+/// Output formats of `mamori net check --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+impl FromStr for OutputFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(OutputFormat::Text),
+            "json" => Ok(OutputFormat::Json),
+            "sarif" => Ok(OutputFormat::Sarif),
+            other => Err(format!("unknown format `{other}` (text, json, sarif)")),
+        }
+    }
+}
+
+impl Report {
+    /// The report in the requested format (text in `lang`).
+    pub fn render(&self, format: OutputFormat, lang: mamori_core::Lang) -> String {
+        match format {
+            OutputFormat::Text => self.to_text(lang),
+            OutputFormat::Json => self.to_json(),
+            OutputFormat::Sarif => self.to_sarif(),
+        }
+    }
+}
 
 /// Parse one configuration file into the IR.
 pub fn parse_config(

@@ -178,6 +178,13 @@ fn scenarios() -> Vec<Scenario> {
             None,
         ),
         s(
+            "goto-return",
+            "core-compliant.nft.json",
+            "edge-goto.iptables-save",
+            "",
+            None,
+        ),
+        s(
             "cloud-alpha",
             "core-cloud.nft.json",
             "edge-cloud.iptables-save",

@@ -323,3 +323,36 @@ fn reports_render_in_all_formats() {
     );
     let _ = Path::new(".");
 }
+
+#[test]
+fn goto_and_return_follow_netfilter_semantics() {
+    // `-g FROM_INET` from FORWARD: a RETURN there goes back to FORWARD's policy (drop), so the
+    // later FORWARD rule for tcp/443 is never reached; tcp/80 is accepted inside FROM_INET.
+    let r = town(
+        "core-compliant.nft.json",
+        "edge-goto.iptables-save",
+        "",
+        None,
+    );
+    assert_eq!(
+        findings(&r),
+        vec![(
+            TierRule::SecurityCloudConcentration,
+            "inet".into(),
+            "internet".into()
+        )]
+    );
+    for v in &r.violations {
+        assert_eq!(v.example.dst_port, Some(80), "{}", v.example);
+    }
+    let shadowed: Vec<_> = r
+        .warnings
+        .iter()
+        .filter(|w| w.kind == WarningKind::ShadowedRule)
+        .map(|w| w.rule.text.as_str())
+        .collect();
+    assert_eq!(
+        shadowed,
+        vec!["-A FORWARD -i in0 -o wan0 -p tcp -m tcp --dport 443 -j ACCEPT"]
+    );
+}
