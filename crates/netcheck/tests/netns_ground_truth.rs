@@ -504,15 +504,23 @@ struct Probe {
 
 /// Where the engine says the packet ends up: (zone, address, port) as delivered.
 fn predict(net: &Network, rulesets: &[Ruleset], p: &Probe) -> Option<(usize, IpAddr, u16)> {
-    let proto = if p.proto == "tcp" { 6 } else { 17 };
-    let b = HBox::full()
+    let proto = match (p.proto, p.dst.is_ipv4()) {
+        ("tcp", _) => 6,
+        ("udp", _) => 17,
+        (_, true) => 1,
+        (_, false) => 58,
+    };
+    let mut b = HBox::full()
         .with(SRC, IntervalSet::point(addr_to_u128(p.src)))
         .with(DST, IntervalSet::point(addr_to_u128(p.dst)))
         .with(PROTO, IntervalSet::point(proto))
-        .with(DPORT, IntervalSet::point(u128::from(p.port)))
-        // The kernel picks an ephemeral source port.
-        .with(SPORT, IntervalSet::range(32768, 60999))
         .with(CT, IntervalSet::point(CT_NEW));
+    if proto == 6 || proto == 17 {
+        b = b
+            .with(DPORT, IntervalSet::point(u128::from(p.port)))
+            // The kernel picks an ephemeral source port.
+            .with(SPORT, IntervalSet::range(32768, 60999));
+    }
     let d = deliveries(net, rulesets, &b);
     let first = d.first()?;
     let addr = u128_to_addr(first.flow.cur.dims[DST].first()?);
@@ -528,7 +536,7 @@ fn run_scenario(sc: &Scenario) -> Result<(usize, Vec<String>), String> {
 
     // Hosts: one per zone and family, the declared relays/endpoints, a few named servers.
     let mut hosts: BTreeMap<IpAddr, Vec<(&'static str, u16)>> = BTreeMap::new();
-    let grid = vec![("tcp", 80), ("tcp", 443), ("udp", 53)];
+    let grid = vec![("tcp", 80), ("tcp", 443), ("udp", 53), ("icmp", 0)];
     for zone in &net.zones {
         if zone.default {
             hosts.insert("203.0.113.10".parse().unwrap(), grid.clone());
@@ -596,6 +604,7 @@ fn run_scenario(sc: &Scenario) -> Result<(usize, Vec<String>), String> {
         let proto = match e.protocol.as_str() {
             "tcp" => "tcp",
             "udp" => "udp",
+            "icmp" | "icmpv6" => "icmp",
             _ => continue,
         };
         let Some(sz) = zone_of(e.src) else { continue };
@@ -624,7 +633,10 @@ fn run_scenario(sc: &Scenario) -> Result<(usize, Vec<String>), String> {
             && !device_addr(a)
         {
             lab.add_host(z, a)?;
-            listeners.entry(z).or_default().insert((p.proto, a, port));
+            // The kernel answers ICMP echo itself.
+            if p.proto != "icmp" {
+                listeners.entry(z).or_default().insert((p.proto, a, port));
+            }
         }
         lab.add_host(p.src_zone, p.src)?;
         expected.push(pred.is_some());
@@ -852,7 +864,12 @@ fn client(spec: &str) -> i32 {
             let dst = SocketAddr::new(dst.parse().unwrap(), port.parse().unwrap());
             let domain = Domain::for_address(dst);
             let bind = SocketAddr::new(src, 0);
-            let ok = if proto == "tcp" {
+            let ok = if proto == "icmp" {
+                match ping(src, dst.ip(), id.parse().unwrap_or(0)) {
+                    Ok(ok) => ok,
+                    Err(e) => return format!("{id} icmp-error:{e}"),
+                }
+            } else if proto == "tcp" {
                 let s = Socket::new(domain, Type::STREAM, Some(Protocol::TCP)).unwrap();
                 if let Err(e) = s.bind(&bind.into()) {
                     return format!("{id} bind-error:{e}");
@@ -878,4 +895,56 @@ fn client(spec: &str) -> i32 {
         }
     }
     0
+}
+
+/// ICMP(v6) echo from `src` to `dst` on a raw socket; true when the reply comes back.
+fn ping(src: IpAddr, dst: IpAddr, ident: u16) -> std::io::Result<bool> {
+    let v4 = dst.is_ipv4();
+    let (domain, proto, request, reply) = if v4 {
+        (Domain::IPV4, Protocol::ICMPV4, 8u8, 0u8)
+    } else {
+        (Domain::IPV6, Protocol::ICMPV6, 128u8, 129u8)
+    };
+    let s = Socket::new(domain, Type::RAW, Some(proto))?;
+    s.bind(&SocketAddr::new(src, 0).into())?;
+    let mut pkt = vec![request, 0, 0, 0];
+    pkt.extend_from_slice(&ident.to_be_bytes());
+    pkt.extend_from_slice(&1u16.to_be_bytes());
+    pkt.extend_from_slice(b"mamori-netcheck");
+    if v4 {
+        // The kernel fills in the ICMPv6 checksum, not the ICMPv4 one.
+        let mut sum = 0u32;
+        for chunk in pkt.chunks(2) {
+            let word = u16::from_be_bytes([chunk[0], *chunk.get(1).unwrap_or(&0)]);
+            sum += u32::from(word);
+        }
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        let c = !(sum as u16);
+        pkt[2..4].copy_from_slice(&c.to_be_bytes());
+    }
+    let u: UdpSocket = s.into();
+    u.set_read_timeout(Some(Duration::from_millis(200)))?;
+    u.send_to(&pkt, SocketAddr::new(dst, 0))?;
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let mut buf = [0u8; 1500];
+    while std::time::Instant::now() < deadline {
+        let Ok((n, from)) = u.recv_from(&mut buf) else {
+            continue;
+        };
+        if from.ip() != dst {
+            continue;
+        }
+        // Raw IPv4 sockets deliver the IP header; IPv6 ones do not.
+        let off = if v4 {
+            usize::from(buf[0] & 0x0f) * 4
+        } else {
+            0
+        };
+        if n >= off + 8 && buf[off] == reply && buf[off + 4..off + 6] == ident.to_be_bytes() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
