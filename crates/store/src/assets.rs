@@ -2,7 +2,7 @@
 
 use crate::audit::{AuditRecord, append, lock_head};
 use crate::sql::{batch_rows, get_bool, values_placeholders};
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 use chrono::NaiveDate;
 use mamori_core::register::format_date;
 use mamori_core::{
@@ -112,7 +112,12 @@ impl Store {
     ) -> Result<ImportSummary> {
         let mut tx = self.pool.begin().await?;
         let head = lock_head(&mut tx).await?;
-        let existing = assets_by_id(&mut tx, incoming.iter().map(|a| a.id.as_str())).await?;
+        let existing = assets_by_id(
+            &mut tx,
+            self.backend,
+            incoming.iter().map(|a| a.id.as_str()),
+        )
+        .await?;
         let plan = ImportPlan::new(&existing, incoming);
         let summary = plan.summary();
         if dry_run {
@@ -141,8 +146,8 @@ impl Store {
             });
             writes.push(after);
         }
-        upsert(&mut tx, &writes, scheme, at).await?;
-        append(&mut tx, head, at, actor, records).await?;
+        upsert(&mut tx, self.backend, &writes, scheme, at).await?;
+        append(&mut tx, self.backend, head, at, actor, records).await?;
         tx.commit().await?;
         Ok(summary)
     }
@@ -214,6 +219,7 @@ impl Store {
 
 async fn assets_by_id<'a>(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     ids: impl Iterator<Item = &'a str>,
 ) -> Result<HashMap<String, Asset>> {
     let ids: Vec<&str> = ids.collect();
@@ -223,7 +229,7 @@ async fn assets_by_id<'a>(
             "SELECT {} FROM assets WHERE id IN {}",
             COLUMNS.join(", "),
             // ($1,$2,…) as one row of placeholders.
-            values_placeholders(1, chunk.len())
+            values_placeholders(backend, 1, chunk.len())
         );
         let mut q = sqlx::query(&sql);
         for id in chunk {
@@ -239,6 +245,7 @@ async fn assets_by_id<'a>(
 
 async fn upsert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     assets: &[&Asset],
     scheme: &Scheme,
     at: &str,
@@ -253,7 +260,7 @@ async fn upsert(
         let sql = format!(
             "INSERT INTO assets ({}) VALUES {}{tail}",
             COLUMNS.join(", "),
-            values_placeholders(chunk.len(), COLUMNS.len())
+            values_placeholders(backend, chunk.len(), COLUMNS.len())
         );
         let mut q = sqlx::query(&sql);
         for a in chunk {

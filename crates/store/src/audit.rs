@@ -6,7 +6,7 @@
 //! entry — or cutting off the tail — breaks the chain at the first affected entry.
 
 use crate::sql::{batch_rows, values_placeholders};
-use crate::{Result, Store};
+use crate::{Backend, Result, Store};
 use futures_util::TryStreamExt;
 use mamori_core::Lang;
 use serde::Serialize;
@@ -102,6 +102,7 @@ pub(crate) async fn lock_head(tx: &mut Transaction<'_, Any>) -> Result<(i64, Str
 /// Append records after [`lock_head`] in the same transaction.
 pub(crate) async fn append(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     head: (i64, String),
     at: &str,
     actor: &str,
@@ -134,7 +135,7 @@ pub(crate) async fn append(
     for chunk in entries.chunks(batch_rows(COLUMNS)) {
         let sql = format!(
             "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, before_json, after_json, prev_hash, hash) VALUES {}",
-            values_placeholders(chunk.len(), COLUMNS)
+            values_placeholders(backend, chunk.len(), COLUMNS)
         );
         let mut q = sqlx::query(&sql);
         for e in chunk {

@@ -65,6 +65,7 @@ impl Store {
         }))?;
         append(
             &mut tx,
+            self.backend,
             head,
             at,
             actor,
@@ -123,6 +124,7 @@ impl Store {
             .await?;
         append(
             &mut tx,
+            self.backend,
             head,
             at,
             actor,
@@ -159,7 +161,7 @@ impl Store {
         for chunk in ordered.chunks(batch_rows(4)) {
             let sql = format!(
                 "INSERT INTO departments (code, name, kind, parent) VALUES {}",
-                values_placeholders(chunk.len(), 4)
+                values_placeholders(self.backend, chunk.len(), 4)
             );
             let mut q = sqlx::query(&sql);
             for d in chunk {
@@ -175,7 +177,7 @@ impl Store {
         for chunk in data.staff.chunks(batch_rows(5)) {
             let sql = format!(
                 "INSERT INTO staff (id, name, department, email, active) VALUES {}",
-                values_placeholders(chunk.len(), 5)
+                values_placeholders(self.backend, chunk.len(), 5)
             );
             let mut q = sqlx::query(&sql);
             for s in chunk {
@@ -192,7 +194,7 @@ impl Store {
         for chunk in data.systems.chunks(batch_rows(4)) {
             let sql = format!(
                 "INSERT INTO information_systems (code, name, zone, department) VALUES {}",
-                values_placeholders(chunk.len(), 4)
+                values_placeholders(self.backend, chunk.len(), 4)
             );
             let mut q = sqlx::query(&sql);
             for s in chunk {
@@ -208,7 +210,7 @@ impl Store {
         for chunk in data.assignments.chunks(batch_rows(4)) {
             let sql = format!(
                 "INSERT INTO role_assignments (staff, role, scope_kind, scope_code) VALUES {}",
-                values_placeholders(chunk.len(), 4)
+                values_placeholders(self.backend, chunk.len(), 4)
             );
             let mut q = sqlx::query(&sql);
             for a in chunk {
@@ -222,7 +224,7 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        append(&mut tx, head, at, actor, records).await?;
+        append(&mut tx, self.backend, head, at, actor, records).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,7 +1,9 @@
 //! Small helpers for SQL that runs unchanged on SQLite and PostgreSQL through sqlx's Any driver.
 //!
-//! Placeholders are written `$1, $2 …` by hand: sqlx's QueryBuilder emits `?` under Any, which
+//! Placeholders are written by hand (`$1, $2 …`, or `?` in big SQLite batches): sqlx's QueryBuilder emits `?` under Any, which
 //! PostgreSQL rejects.
+
+use crate::Backend;
 
 /// A boolean column: BOOLEAN on PostgreSQL, INTEGER 0/1 on SQLite (sqlx's Any driver cannot decode
 /// SQLite's BOOLEAN affinity).
@@ -13,8 +15,9 @@ pub fn get_bool(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::Err
     }
 }
 
-/// `($1,$2,$3),($4,$5,$6)…` for `rows` rows of `columns` values.
-pub fn values_placeholders(rows: usize, columns: usize) -> String {
+/// `($1,$2,$3),($4,$5,$6)…` for `rows` rows of `columns` values on PostgreSQL; `(?,?,?),(?,?,?)…` on
+/// SQLite, whose lookup of numbered parameters is linear per parameter (quadratic for a big batch).
+pub fn values_placeholders(backend: Backend, rows: usize, columns: usize) -> String {
     let mut s = String::with_capacity(rows * columns * 5);
     let mut n = 1;
     for r in 0..rows {
@@ -26,8 +29,13 @@ pub fn values_placeholders(rows: usize, columns: usize) -> String {
             if c > 0 {
                 s.push(',');
             }
-            s.push('$');
-            s.push_str(&n.to_string());
+            match backend {
+                Backend::Postgres => {
+                    s.push('$');
+                    s.push_str(&n.to_string());
+                }
+                Backend::Sqlite => s.push('?'),
+            }
             n += 1;
         }
         s.push(')');
@@ -43,11 +51,16 @@ pub fn batch_rows(columns: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Backend;
 
     #[test]
     fn placeholders_number_across_rows() {
-        assert_eq!(values_placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
-        assert_eq!(values_placeholders(1, 1), "($1)");
+        assert_eq!(
+            values_placeholders(Backend::Postgres, 2, 3),
+            "($1,$2,$3),($4,$5,$6)"
+        );
+        assert_eq!(values_placeholders(Backend::Sqlite, 2, 2), "(?,?),(?,?)");
+        assert_eq!(values_placeholders(Backend::Postgres, 1, 1), "($1)");
         assert_eq!(batch_rows(26), 1000);
         assert_eq!(batch_rows(100), 300);
     }
