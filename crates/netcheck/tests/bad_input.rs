@@ -293,6 +293,8 @@ fn truncated_and_mangled_fixtures_never_panic() {
     for (name, format) in [
         ("core-rdp.nft.json", ConfigFormat::NftablesJson),
         ("edge-rdp.iptables-save", ConfigFormat::IptablesSave),
+        ("core-lg-dmz-http.fortigate.conf", ConfigFormat::Fortigate),
+        ("edge-rdp.rtx.conf", ConfigFormat::Yamaha),
     ] {
         let text = std::fs::read_to_string(fixtures.join(name)).unwrap();
         let chars: Vec<char> = text.chars().collect();

@@ -96,7 +96,7 @@ fn builtin_hook(table: &str, chain: &str) -> Option<(Hook, i32)> {
 /// Targets of mangle/raw/security rules that cannot add reachability.
 const HARMLESS_TARGETS: &[&str] = &[
     "ACCEPT", "DROP", "REJECT", "RETURN", "MARK", "CONNMARK", "TOS", "TTL", "HL", "DSCP", "TCPMSS",
-    "NOTRACK", "CT", "LOG", "NFLOG", "CLASSIFY", "CHECKSUM", "TPROXY",
+    "LOG", "NFLOG", "CLASSIFY", "CHECKSUM",
 ];
 
 /// Options understood but not modelled exactly (rule becomes conservative), with argument count.

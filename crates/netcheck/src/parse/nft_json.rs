@@ -348,7 +348,16 @@ fn parse_rule(
                     }
                 }
             }
-            "counter" | "log" | "comment" | "set" | "notrack" | "mangle" | "meta" => {}
+            "counter" | "log" | "comment" | "set" | "mangle" | "meta" => {}
+            "notrack" => {
+                // Untracked packets never have state NEW: the analysis would not apply.
+                note(
+                    unparsed,
+                    e,
+                    "notrack changes connection tracking; not modelled",
+                );
+                b.uncertain = true;
+            }
             "limit" | "quota" | "ct count" => {
                 // Rate limits: whether a packet matches depends on time; conservative.
                 b.uncertain = true;
