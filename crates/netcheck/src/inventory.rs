@@ -575,7 +575,14 @@ pub fn parse_inventory(
             });
         }
         let mut interfaces = Vec::new();
+        let mut if_names = BTreeSet::new();
         for i in &d.interfaces {
+            if !if_names.insert(i.name.clone()) {
+                return Err(inv_err(
+                    file,
+                    format!("device `{}` declares interface `{}` twice", d.name, i.name),
+                ));
+            }
             let zone = zone_index(&i.zone).ok_or_else(|| {
                 inv_err(
                     file,

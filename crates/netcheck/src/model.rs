@@ -53,6 +53,10 @@ impl ZoneKind {
     }
 }
 
+/// The model variants differ in where business terminals and systems sit (α: LGWAN tier,
+/// β/β′: internet tier), which the inventory's zones express; the reachability constraints of
+/// 第6条第2号ア〜ウ are the same for all of them, except that α′ also allows the LGWAN tier to
+/// reach the declared cloud services directly.
 pub use mamori_core::ModelVariant;
 
 /// Whether declared cloud destinations may be reached from the LGWAN tier directly (α′ only).

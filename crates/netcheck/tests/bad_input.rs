@@ -256,6 +256,22 @@ fn device_without_config_and_config_without_device() {
 }
 
 #[test]
+fn duplicate_names_are_inventory_errors() {
+    let inv = format!(
+        "{ZONES}{}",
+        DEVICE.replace("name = \"in0\"", "name = \"lg0\"")
+    );
+    let e = run(&inv, &[("fw.rules", RULES)]).unwrap_err();
+    assert!(e.to_string().contains("interface `lg0` twice"), "{e}");
+    let inv = format!("{ZONES}{DEVICE}{DEVICE}");
+    let e = run(&inv, &[("fw.rules", RULES)]).unwrap_err();
+    assert!(
+        e.to_string().contains("device `fw` is declared twice"),
+        "{e}"
+    );
+}
+
+#[test]
 fn unknown_zone_and_bad_prefix_are_inventory_errors() {
     let inv = format!(
         "{ZONES}{}",
