@@ -127,3 +127,25 @@ fn fortigate_errors_and_unknown_settings() {
     assert!(policy.rules[0].uncertain);
     assert_eq!(policy.rules[0].loc.line, 2);
 }
+
+#[test]
+fn fortigate_multi_vdom_sections_are_read() {
+    let text = "config vdom\nedit root\nconfig firewall policy\n    edit 1\n        set srcintf \"a\"\n        set dstintf \"b\"\n        set srcaddr \"all\"\n        set dstaddr \"all\"\n        set service \"ALL\"\n        set action accept\n    next\nend\nnext\nend\n";
+    let rs = parse_config("fg.conf", text, ConfigFormat::Fortigate).unwrap();
+    let policy = rs
+        .chains
+        .iter()
+        .find(|c| c.name == "firewall policy")
+        .unwrap();
+    assert_eq!(policy.rules.len(), 1);
+    assert_eq!(policy.rules[0].action, Action::Accept);
+}
+
+#[test]
+fn yamaha_unhandled_forms_are_listed() {
+    let text =
+        "ip lan1 secure filter name office\nnat descriptor static 1 1 203.0.113.3=10.0.0.3 1\n";
+    let rs = parse_config("rtx.conf", text, ConfigFormat::Yamaha).unwrap();
+    let lines: Vec<usize> = rs.unparsed.iter().map(|u| u.line).collect();
+    assert_eq!(lines, vec![1, 2]);
+}

@@ -143,7 +143,11 @@ fn read_sections(file: &str, text: &str) -> Result<Sections, NetcheckError> {
                 }
                 let parent = stack.last().map(|(p, _)| p.clone());
                 let path = match parent {
-                    // Nested sections get a qualified path so they never mix with top level.
+                    // Multi-VDOM files wrap the configuration in `config vdom` / `edit NAME`
+                    // (and `config global`): those sections are read as top level.
+                    Some(p) if p == "vdom" || p == "global" => path.join(" "),
+                    // Other nested sections get a qualified path so they never mix with top
+                    // level.
                     Some(p) => format!("{p} > {}", path.join(" ")),
                     None => path.join(" "),
                 };

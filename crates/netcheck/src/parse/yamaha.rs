@@ -598,6 +598,13 @@ pub fn parse(file: &str, text: &str) -> Result<Ruleset, NetcheckError> {
                     nat_on.push((iface.clone(), (*n).to_string(), loc.clone()));
                 }
             }
+            _ if line.contains("secure filter") => {
+                unparsed(&mut rs, "secure filter form not understood");
+            }
+            ["nat", "descriptor", "static", ..]
+            | ["nat", "descriptor", "masquerade", "static", ..] => {
+                unparsed(&mut rs, "static NAT form not understood");
+            }
             _ => {}
         }
     }
