@@ -159,10 +159,53 @@ pub fn check_with_loader(
     Ok(verify(&net, &rulesets))
 }
 
+/// Interface names used by rules that match no interface of the device in the inventory: a
+/// naming mismatch would make those rules silently never match, so each is listed (the result
+/// becomes Incomplete).
+pub fn undeclared_interfaces(net: &Network, rulesets: &[ir::Ruleset]) -> Vec<loc::Unparsed> {
+    let mut out = Vec::new();
+    for (dev, rs) in net.devices.iter().zip(rulesets) {
+        let mut seen = std::collections::BTreeSet::new();
+        for chain in &rs.chains {
+            for rule in chain.rules.iter().filter(|r| !r.implicit) {
+                for m in [&rule.iif, &rule.oif].into_iter().flatten() {
+                    for name in &m.names {
+                        let probe = ir::IfaceMatch {
+                            names: vec![name.clone()],
+                            negated: false,
+                        };
+                        let known = dev.interfaces.iter().any(|i| probe.matches(&i.name));
+                        if !known && seen.insert(name.clone()) {
+                            out.push(loc::Unparsed {
+                                file: rule.loc.file.clone(),
+                                line: rule.loc.line,
+                                column: rule.loc.column,
+                                text: name.clone(),
+                                reason: format!(
+                                    "interface `{name}` is used by the configuration but device `{}` has no such interface in the inventory",
+                                    dev.name
+                                ),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Verify parsed rulesets (one per device, in inventory order).
 pub fn verify(net: &Network, rulesets: &[ir::Ruleset]) -> Report {
     let delivered = engine::reach(net, rulesets);
     let raw = engine::group(engine::check(net, &delivered));
     let warnings = engine::lint::warnings(net, rulesets);
-    report::build(net, rulesets, raw, warnings, delivered.len())
+    let mut report = report::build(net, rulesets, raw, warnings, delivered.len());
+    let missing = undeclared_interfaces(net, rulesets);
+    if !missing.is_empty() {
+        report.unparsed.extend(missing);
+        report.verdict = Verdict::Incomplete;
+        report.exit_code = report.exit_code();
+    }
+    report
 }

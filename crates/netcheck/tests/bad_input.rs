@@ -256,6 +256,23 @@ fn device_without_config_and_config_without_device() {
 }
 
 #[test]
+fn interface_names_unknown_to_the_inventory_make_it_incomplete() {
+    // The configuration calls the LGWAN port `eth1`, the inventory `lg0`: the accept rule
+    // would silently never match, so the result must not be "holds".
+    let rules = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -i eth1 -o in0 -j ACCEPT\nCOMMIT\n";
+    let r = run(&format!("{ZONES}{DEVICE}"), &[("fw.rules", rules)]).unwrap();
+    assert_eq!(r.exit_code(), 2);
+    assert_eq!(r.unparsed.len(), 1);
+    assert_eq!(r.unparsed[0].text, "eth1");
+    assert_eq!(r.unparsed[0].line, 5);
+    // Wildcards that match a declared interface are fine.
+    let rules = rules.replace("-i eth1", "-i lg+");
+    let r = run(&format!("{ZONES}{DEVICE}"), &[("fw.rules", &rules)]).unwrap();
+    assert!(r.unparsed.is_empty(), "{:?}", r.unparsed);
+    assert_eq!(r.exit_code(), 1);
+}
+
+#[test]
 fn duplicate_names_are_inventory_errors() {
     let inv = format!(
         "{ZONES}{}",
