@@ -6,6 +6,7 @@
 pub mod check;
 pub mod demo;
 mod error;
+mod formula_guard;
 pub mod register;
 
 pub use error::AppError;

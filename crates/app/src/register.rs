@@ -1,6 +1,6 @@
 //! Import and export of the asset register (情報資産台帳) as xlsx or CSV.
 
-use crate::{Actor, AppError, Now};
+use crate::{Actor, AppError, Now, formula_guard};
 use mamori_core::register::{
     ColumnMap, Problem, Reference, RowError, export_headers, export_row, parse_row,
 };
@@ -66,7 +66,14 @@ pub async fn import(
     now: Now,
 ) -> Result<ImportReport, AppError> {
     let format = mamori_sheets::detect_format(file_name, bytes)?;
-    let table = mamori_sheets::read_table(bytes, format)?;
+    let mut table = mamori_sheets::read_table(bytes, format)?;
+    if format == Format::Csv {
+        table
+            .rows
+            .iter_mut()
+            .flat_map(|r| r.cells.iter_mut())
+            .for_each(formula_guard::restore);
+    }
     let org = store.organisation().await?;
     let (departments, staff, systems) = (
         store.departments().await?,
@@ -113,16 +120,25 @@ pub async fn export_table(
 }
 
 /// Export as file bytes: xlsx, or CSV in UTF-8 with BOM (Excel opens it) or CP932 on request.
+/// Returns the bytes and the number of assets in them.
 pub async fn export(
     store: &Store,
     format: Format,
     encoding: CsvEncoding,
     filter: &AssetFilter,
     lang: Lang,
-) -> Result<Vec<u8>, AppError> {
-    let table = export_table(store, filter, lang).await?;
-    Ok(match format {
+) -> Result<(Vec<u8>, usize), AppError> {
+    let mut table = export_table(store, filter, lang).await?;
+    let bytes = match format {
         Format::Xlsx => mamori_sheets::write_xlsx(&table, mamori_sheets::REGISTER_SHEET_NAME)?,
-        Format::Csv => mamori_sheets::write_csv(&table, encoding)?,
-    })
+        Format::Csv => {
+            table
+                .rows
+                .iter_mut()
+                .flat_map(|r| r.cells.iter_mut())
+                .for_each(formula_guard::defuse);
+            mamori_sheets::write_csv(&table, encoding)?
+        }
+    };
+    Ok((bytes, table.rows.len()))
 }

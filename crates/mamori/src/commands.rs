@@ -388,7 +388,7 @@ async fn export(
         Encoding::Cp932 => CsvEncoding::Cp932,
     };
     let f = filter(store, args, lang).await?;
-    let bytes = mamori_app::register::export(store, format, encoding, &f, lang).await?;
+    let (bytes, rows) = mamori_app::register::export(store, format, encoding, &f, lang).await?;
     // Write beside the target and rename, so a failed export never leaves half a file.
     let tmp = file.with_extension("part");
     std::fs::write(&tmp, &bytes)
@@ -397,7 +397,6 @@ async fn export(
             Lang::Ja => format!("{} に書き出せません", file.display()),
             Lang::En => format!("cannot write {}", file.display()),
         })?;
-    let rows = store.assets(&f).await?.len();
     println!(
         "{}",
         match lang {

@@ -8,6 +8,11 @@ mod output;
 use clap::Parser;
 use std::process::ExitCode;
 
+// Register import and listing allocate per cell across sqlx's worker thread and ours; mimalloc
+// handles that cross-thread pattern far better than glibc's allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let lang = output::lang_from_env();
     let args = cli::Cli::parse();

@@ -400,3 +400,30 @@ fn init_then_list_filters() {
         run.stderr
     );
 }
+
+#[test]
+fn csv_export_defuses_formulas_and_imports_back_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let db = db.to_str().unwrap();
+    ok(ja(&["init", "--name", "能代市", "--db", db]));
+    let src = dir.path().join("src.csv");
+    std::fs::write(&src, "資産番号,情報資産名,種別,備考\nF-1,\"=HYPERLINK(\"\"http://x.example\"\",\"\"開く\"\")\",情報,-\n").unwrap();
+    ok(ja(&["assets", "import", src.to_str().unwrap(), "--db", db]));
+    let out = dir.path().join("out.csv");
+    ok(ja(&["assets", "export", out.to_str().unwrap(), "--db", db]));
+    let text = String::from_utf8(std::fs::read(&out).unwrap()).unwrap();
+    assert!(text.contains("\"'=HYPERLINK("), "{text}");
+    assert!(
+        text.contains(",-,") || text.trim_end().ends_with(",-"),
+        "a lone hyphen stays: {text}"
+    );
+    let run = ok(ja(&["assets", "import", out.to_str().unwrap(), "--db", db]));
+    assert!(run.stdout.contains("変更なし 1件"), "{}", run.stdout);
+    let list = ok(mamori("C", &["assets", "list", "--json", "--db", db]));
+    assert!(
+        list.stdout.contains("\"name\": \"=HYPERLINK("),
+        "{}",
+        list.stdout
+    );
+}

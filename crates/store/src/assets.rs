@@ -301,44 +301,71 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value}"))
 }
 
-fn date(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<NaiveDate>> {
+/// Position of a column in [`COLUMNS`]; rows are read by index, which is much cheaper than by name.
+const fn col(name: &str) -> usize {
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        if const_eq(COLUMNS[i], name) {
+            return i;
+        }
+        i += 1;
+    }
+    usize::MAX
+}
+
+const fn const_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+fn date(row: &sqlx::any::AnyRow, column: usize) -> Result<Option<NaiveDate>> {
     let v: Option<String> = row.try_get(column)?;
-    v.map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| corrupt(column, &s)))
+    v.map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| corrupt(COLUMNS[column], &s)))
         .transpose()
 }
 
 fn asset_from_row(row: &sqlx::any::AnyRow) -> Result<Asset> {
-    let kind: String = row.try_get("kind")?;
-    let zone: Option<String> = row.try_get("zone")?;
-    let status: String = row.try_get("status")?;
-    let terms: Option<String> = row.try_get("external_terms")?;
+    let kind: String = row.try_get(col("kind"))?;
+    let zone: Option<String> = row.try_get(col("zone"))?;
+    let status: String = row.try_get(col("status"))?;
+    let terms: Option<String> = row.try_get(col("external_terms"))?;
     Ok(Asset {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
+        id: row.try_get(col("id"))?,
+        name: row.try_get(col("name"))?,
         kind: AssetKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
-        department: row.try_get("department")?,
-        manager: row.try_get("manager")?,
-        location: row.try_get("location")?,
+        department: row.try_get(col("department"))?,
+        manager: row.try_get(col("manager"))?,
+        location: row.try_get(col("location"))?,
         zone: zone
             .map(|z| Zone::parse(&z).ok_or_else(|| corrupt("zone", &z)))
             .transpose()?,
-        system: row.try_get("system")?,
+        system: row.try_get(col("system"))?,
         classification: Classification {
-            confidentiality: row.try_get("confidentiality")?,
-            integrity: row.try_get("integrity")?,
-            availability: row.try_get("availability")?,
+            confidentiality: row.try_get(col("confidentiality"))?,
+            integrity: row.try_get(col("integrity"))?,
+            availability: row.try_get(col("availability"))?,
         },
-        personal_info: get_bool(row, "personal_info")?,
-        my_number: get_bool(row, "my_number")?,
-        retention: row.try_get("retention")?,
-        disposal_method: row.try_get("disposal_method")?,
+        personal_info: get_bool(row, col("personal_info"))?,
+        my_number: get_bool(row, col("my_number"))?,
+        retention: row.try_get(col("retention"))?,
+        disposal_method: row.try_get(col("disposal_method"))?,
         status: AssetStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
-        disposed_on: date(row, "disposed_on")?,
-        next_review: date(row, "next_review")?,
-        external_service: row.try_get("external_service")?,
+        disposed_on: date(row, col("disposed_on"))?,
+        next_review: date(row, col("next_review"))?,
+        external_service: row.try_get(col("external_service"))?,
         external_terms: terms
             .map(|t| ServiceTerms::parse(&t).ok_or_else(|| corrupt("external_terms", &t)))
             .transpose()?,
-        notes: row.try_get("notes")?,
+        notes: row.try_get(col("notes"))?,
     })
 }

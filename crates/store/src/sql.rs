@@ -7,7 +7,10 @@ use crate::Backend;
 
 /// A boolean column: BOOLEAN on PostgreSQL, INTEGER 0/1 on SQLite (sqlx's Any driver cannot decode
 /// SQLite's BOOLEAN affinity).
-pub fn get_bool(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+pub fn get_bool<I: sqlx::ColumnIndex<sqlx::any::AnyRow> + Copy>(
+    row: &sqlx::any::AnyRow,
+    column: I,
+) -> Result<bool, sqlx::Error> {
     use sqlx::Row;
     match row.try_get::<bool, _>(column) {
         Ok(b) => Ok(b),
