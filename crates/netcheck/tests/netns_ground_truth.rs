@@ -178,6 +178,13 @@ fn scenarios() -> Vec<Scenario> {
             None,
         ),
         s(
+            "verdict-maps",
+            "core-vmap.nft.json",
+            "edge-compliant.iptables-save",
+            "",
+            None,
+        ),
+        s(
             "goto-return",
             "core-compliant.nft.json",
             "edge-goto.iptables-save",

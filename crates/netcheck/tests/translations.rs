@@ -257,3 +257,11 @@ fn yamaha_port_forward_matches_iptables() {
     );
     same(rtx, ipt);
 }
+
+#[test]
+fn nft_verdict_maps_mean_the_same_as_plain_rules() {
+    let vmap = load("core-vmap.nft.json", "nftables-json");
+    let rep = verify(&vmap.0, &vmap.1);
+    assert!(rep.unparsed.is_empty(), "{:?}", rep.unparsed);
+    same(vmap, load("core-compliant.nft.json", "nftables-json"));
+}

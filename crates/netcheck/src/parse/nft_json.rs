@@ -306,7 +306,7 @@ fn parse_rule(
     let empty = Vec::new();
     let exprs = r.get("expr").and_then(Value::as_array).unwrap_or(&empty);
     // A verdict map expands one rule into one rule per element.
-    let mut vmap: Option<(Dim, Vec<(IntervalSet, Action)>)> = None;
+    let mut vmap: Option<VmapParts> = None;
     let mut action: Option<Action> = None;
     for e in exprs {
         let Some((name, body)) = e.as_object().and_then(|o| o.iter().next()) else {
@@ -398,19 +398,35 @@ fn parse_rule(
         }
     }
     match vmap {
-        Some((dim, entries)) => entries
+        Some((dim, family, entries)) => entries
             .into_iter()
-            .filter_map(|(set, act)| {
+            .filter_map(|(k, act)| {
                 let mut sub = b.clone();
-                match &dim {
-                    Dim::Header(d, proto) => {
+                if let Some(f) = &family {
+                    sub.restrict(SRC, f);
+                    sub.restrict(DST, f);
+                }
+                match (&dim, k) {
+                    (Dim::Header(d, proto), VmapKey::Values(set)) => {
                         sub.restrict(*d, &set);
                         if let Some(p) = proto {
                             sub.restrict(PROTO, p);
                         }
                     }
-                    // parse_vmap only accepts header axes.
-                    Dim::Iif | Dim::Oif | Dim::Family => return None,
+                    (Dim::Iif, VmapKey::Names(names)) => {
+                        sub.iif = Some(IfaceMatch {
+                            names,
+                            negated: false,
+                        })
+                    }
+                    (Dim::Oif, VmapKey::Names(names)) => {
+                        sub.oif = Some(IfaceMatch {
+                            names,
+                            negated: false,
+                        })
+                    }
+                    // parse_vmap pairs keys with their axis.
+                    _ => return None,
                 }
                 Some(sub.finish(act))
             })
@@ -419,17 +435,35 @@ fn parse_rule(
     }
 }
 
+/// A verdict-map key: header values, or interface names.
+enum VmapKey {
+    Values(IntervalSet),
+    Names(Vec<String>),
+}
+
+/// Axis, family restriction implied by the key field, and (key, verdict) pairs.
+type VmapParts = (Dim, Option<IntervalSet>, Vec<(VmapKey, Action)>);
+
 fn parse_vmap(
     ctx: &Ctx<'_>,
     key: &ChainKey,
     chains: &HashMap<ChainKey, usize>,
     body: &Value,
-) -> Result<(Dim, Vec<(IntervalSet, Action)>), String> {
+) -> Result<VmapParts, String> {
     let left = body.get("key").ok_or("vmap without key")?;
     let dim = dim_of(left)?;
-    if !matches!(dim, Dim::Header(..)) {
-        return Err("verdict maps keyed by interface name or family are not supported yet".into());
+    if matches!(dim, Dim::Family) {
+        return Err("verdict maps keyed by family are not supported yet".into());
     }
+    let family = match left
+        .get("payload")
+        .and_then(|p| p.get("protocol"))
+        .and_then(Value::as_str)
+    {
+        Some("ip") => Some(v4_space()),
+        Some("ip6") => Some(v6_space()),
+        _ => None,
+    };
     let data = body.get("data").ok_or("vmap without data")?;
     let elems: Vec<Value> = if let Some(name) = data.as_str().and_then(|s| s.strip_prefix('@')) {
         let m = ctx
@@ -453,7 +487,10 @@ fn parse_vmap(
             [k, v] => (k, v),
             _ => return Err("vmap element is not a pair".into()),
         };
-        let set = value_set(ctx, key, &dim, k)?;
+        let vkey = match dim {
+            Dim::Iif | Dim::Oif => VmapKey::Names(name_list(ctx, key, k)?),
+            _ => VmapKey::Values(value_set(ctx, key, &dim, k)?),
+        };
         let (vname, vbody) = v
             .as_object()
             .and_then(|o| o.iter().next())
@@ -477,9 +514,9 @@ fn parse_vmap(
             }
             other => return Err(format!("vmap verdict `{other}` not understood")),
         };
-        out.push((set, act));
+        out.push((vkey, act));
     }
-    Ok((dim, out))
+    Ok((dim, family, out))
 }
 
 fn nat_target(body: &Value) -> Result<NatTarget, String> {
