@@ -195,8 +195,30 @@ pub fn undeclared_interfaces(net: &Network, rulesets: &[ir::Ruleset]) -> Vec<loc
     out
 }
 
-/// Verify parsed rulesets (one per device, in inventory order).
+/// Verify parsed rulesets (one per device, in inventory order). A device without a ruleset is
+/// treated as forwarding everything (what a Linux router without rules does) and listed as
+/// unread, so the result is Incomplete.
 pub fn verify(net: &Network, rulesets: &[ir::Ruleset]) -> Report {
+    if rulesets.len() < net.devices.len() {
+        let mut padded = rulesets.to_vec();
+        for d in &net.devices[rulesets.len()..] {
+            padded.push(ir::Ruleset {
+                unparsed: vec![loc::Unparsed {
+                    file: d
+                        .configs
+                        .first()
+                        .map(|c| c.path.clone())
+                        .unwrap_or_default(),
+                    line: 0,
+                    column: 0,
+                    text: d.name.clone(),
+                    reason: "no ruleset was given for this device".into(),
+                }],
+                ..ir::Ruleset::default()
+            });
+        }
+        return verify(net, &padded);
+    }
     let delivered = engine::reach(net, rulesets);
     let raw = engine::group(engine::check(net, &delivered));
     let warnings = engine::lint::warnings(net, rulesets);

@@ -344,3 +344,17 @@ fn truncated_and_mangled_fixtures_never_panic() {
         }
     }
 }
+
+#[test]
+fn verify_without_rulesets_is_incomplete_not_a_panic() {
+    let net = mamori_netcheck::inventory::parse_inventory(
+        "inv.toml",
+        &format!("{ZONES}{DEVICE}"),
+        &mem(&[("fw.rules", RULES)]),
+    )
+    .unwrap();
+    let r = mamori_netcheck::verify(&net, &[]);
+    assert_eq!(r.exit_code(), 2);
+    // Without rules the device forwards everything: the LGWAN↔internet crossing shows.
+    assert!(!r.violations.is_empty());
+}
