@@ -33,7 +33,7 @@
 //!   `"declared"` only the zone's gateways and host routes are used. Devices route by longest
 //!   prefix over their connected zones and declared routes.
 //! - Replies of an allowed connection are assumed to follow it back (stateful firewalls).
-//! - Traffic addressed to a firewall itself (its INPUT chain) is not analysed.
+//! - Traffic addressed to a firewall itself (INPUT) or sent by it (OUTPUT) is not analysed.
 //! - IPv4 and IPv6 share one address axis (IPv4 as `::ffff:0:0/96`).
 //! - Host sources are genuine (no spoofing of other zones' addresses; rp_filter assumed).
 //!

@@ -305,6 +305,7 @@ fn reports_render_in_all_formats() {
     assert!(ja.contains("第6条第2号イ"), "{ja}");
     assert!(ja.contains("違反あり（1件）"), "{ja}");
     assert!(ja.contains("2026-11-26T10:00:00Z"));
+    assert!(ja.contains("第6条第2号イ: lg → dmz (1経路)"), "{ja}");
     let en = r.to_text(Lang::En);
     assert!(en.contains("Art. 6(2)(b)"), "{en}");
     let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();

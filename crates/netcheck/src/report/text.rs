@@ -93,6 +93,34 @@ pub(super) fn render(r: &Report, lang: Lang) -> String {
             ),
         }
     );
+    // Summary: one line per broken rule and pair of zones, with the number of paths.
+    let mut summary: Vec<(String, String, String, usize)> = Vec::new();
+    for v in &r.violations {
+        let key = (
+            v.rule.article().get(lang).to_string(),
+            v.from.name.clone(),
+            v.to.name.clone(),
+        );
+        match summary
+            .iter_mut()
+            .find(|s| (s.0.as_str(), s.1.as_str(), s.2.as_str()) == (&key.0, &key.1, &key.2))
+        {
+            Some(s) => s.3 += 1,
+            None => summary.push((key.0, key.1, key.2, 1)),
+        }
+    }
+    if !summary.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "{}:", lang.pick("概要", "Summary"));
+        for (article, from, to, n) in &summary {
+            let paths = match lang {
+                Lang::Ja => format!("{n}経路"),
+                Lang::En if *n == 1 => "1 path".to_string(),
+                Lang::En => format!("{n} paths"),
+            };
+            let _ = writeln!(o, "  - {article}: {from} → {to} ({paths})");
+        }
+    }
     for (i, v) in r.violations.iter().enumerate() {
         let _ = writeln!(o);
         let _ = writeln!(o, "[{}] {}", i + 1, v.rule.title(lang));
