@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 /// Largest configuration or inventory file read (bytes). Larger files are refused with a clear
 /// message rather than exhausting memory.
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 128 * 1024 * 1024;
 
 // ---------------------------------------------------------------- TOML shape
 
