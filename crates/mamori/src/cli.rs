@@ -37,6 +37,55 @@ pub enum Command {
     /// 分類基準（機密性・完全性・可用性） / the classification scheme
     #[command(subcommand)]
     Scheme(SchemeCommand),
+    /// ネットワーク（三層の対策の検証） / network: verify the three-tier separation
+    #[command(subcommand)]
+    Net(NetCommand),
+    /// メール1通を無害化する / sanitise one internet mail (無害化)
+    Sanitize(SanitizeArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NetCommand {
+    /// ファイアウォール設定から第6条第2号の三層分離を検証（0: 適合、1: 違反、2: 入力不完全） / verify (0 ok, 1 violations, 2 incomplete)
+    Check(NetCheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct NetCheckArgs {
+    /// インベントリ（TOML） / inventory file (TOML)
+    #[arg(long)]
+    pub inventory: PathBuf,
+    /// モデルをインベントリの指定から変えて検証する / override the inventory's model variant
+    #[arg(long, value_enum)]
+    pub model: Option<Model>,
+    /// 出力形式 / output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Args, Debug)]
+pub struct SanitizeArgs {
+    /// 受信したメール（.eml） / the received message (.eml)
+    pub input: PathBuf,
+    /// 無害化したメールの出力先（省略時は標準出力） / output file (default: standard output)
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// 無害化ポリシー（TOML） / policy file (TOML)
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// 報告を JSON で標準エラーに出す / print the report as JSON on standard error
+    #[arg(long, value_parser = ["json"])]
+    pub report: Option<String>,
+    /// 隔離した原本の保存先 / where to store quarantined originals
+    #[arg(long)]
+    pub quarantine_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -427,3 +427,63 @@ fn csv_export_defuses_formulas_and_imports_back_unchanged() {
         list.stdout
     );
 }
+
+#[test]
+fn net_check_runs_the_verifier_with_exit_codes() {
+    let inventory = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../netcheck/examples/inventory.toml"
+    );
+    let run = ja(&["net", "check", "--inventory", inventory]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("第6条第2号"), "{}", run.stdout);
+    let run = mamori(
+        "C",
+        &[
+            "net",
+            "check",
+            "--inventory",
+            inventory,
+            "--format",
+            "sarif",
+        ],
+    );
+    assert_eq!(run.code, 0);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("none.toml");
+    let run = ja(&["net", "check", "--inventory", missing.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn sanitize_turns_html_mail_into_text_with_defanged_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.eml");
+    let output = dir.path().join("out.eml");
+    std::fs::write(
+        &input,
+        "From: a@example.com\r\nTo: b@city.example.lg.jp\r\nMessage-ID: <m1@example.com>\r\nSubject: test\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\r\n<p>Visit <a href=\"https://evil.example/x\">here</a></p>",
+    )
+    .unwrap();
+    let run = ja(&[
+        "sanitize",
+        input.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+        "--report",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = String::from_utf8(std::fs::read(&output).unwrap()).unwrap();
+    assert!(!out.to_ascii_lowercase().contains("text/html"), "{out}");
+    assert!(out.contains("X-Mamori-Sanitized:"), "{out}");
+    assert!(out.contains("Message-ID: <m1@example.com>"), "{out}");
+    assert!(
+        run.stderr.contains("\"links_defanged\": 1"),
+        "{}",
+        run.stderr
+    );
+}

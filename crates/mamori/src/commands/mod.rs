@@ -1,5 +1,8 @@
 //! One function per subcommand: read the arguments, call the use case, print the result.
 
+mod mail;
+mod net;
+
 use crate::cli::SchemeCommand;
 use crate::cli::{
     AssetsCommand, AuditCommand, Cli, Command, Encoding, FilterArgs, InitArgs, Model, SeedArgs,
@@ -51,6 +54,8 @@ pub async fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
                 AuditCommand::Log { limit } => audit_log(&store, limit).await,
             }
         }
+        Command::Net(crate::cli::NetCommand::Check(args)) => net::check(&args, lang),
+        Command::Sanitize(args) => mail::sanitize(&args, lang),
         Command::Scheme(cmd) => {
             let store = Store::open(&cli.db, OpenMode::Existing).await?;
             match cmd {
@@ -75,7 +80,7 @@ fn scheme(id: &str) -> anyhow::Result<Scheme> {
     Scheme::builtin(id).ok_or_else(|| anyhow!("unknown scheme {id}"))
 }
 
-fn model(m: Model) -> ModelVariant {
+pub(crate) fn model(m: Model) -> ModelVariant {
     match m {
         Model::Alpha => ModelVariant::Alpha,
         Model::Beta => ModelVariant::Beta,
@@ -256,7 +261,7 @@ async fn demo(
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_file(path: &Path, lang: Lang) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn read_file(path: &Path, lang: Lang) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| match lang {
         Lang::Ja => format!("ファイル {} を読めません", path.display()),
         Lang::En => format!("cannot read {}", path.display()),

@@ -1,0 +1,108 @@
+//! `mamori sanitize`: make one internet mail harmless (無害化, 第2条第13号) from the command line.
+
+use crate::cli::SanitizeArgs;
+use anyhow::{Context, anyhow};
+use mamori_core::Lang;
+use rand::Rng;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn sanitize(args: &SanitizeArgs, lang: Lang) -> anyhow::Result<ExitCode> {
+    let raw = super::read_file(&args.input, lang)?;
+    let policy = match &args.policy {
+        Some(path) => {
+            let text = String::from_utf8(super::read_file(path, lang)?).map_err(|_| {
+                anyhow!(
+                    lang.pick(
+                        "ポリシーファイルは UTF-8 の TOML で書いてください。",
+                        "The policy file must be UTF-8 TOML."
+                    )
+                    .to_string()
+                )
+            })?;
+            mamori_sanitize::Policy::from_toml(&text).map_err(|e| anyhow!(e.message(lang)))?
+        }
+        None => mamori_sanitize::Policy::default(),
+    };
+    let now = chrono::Local::now().fixed_offset();
+    // The quarantine ID is what a recipient quotes when asking for an original: date plus a random
+    // suffix, so IDs from different runs never collide.
+    let suffix: u32 = rand::rng().random_range(0..0x1_0000_0000u64) as u32;
+    let quarantine_id = format!("Q-{}-{suffix:08X}", now.format("%Y%m%d-%H%M%S"));
+    let ctx = mamori_sanitize::SanitizeContext::new(quarantine_id.clone(), now);
+    let outcome = mamori_sanitize::sanitize(&raw, &policy, &ctx);
+
+    match &args.output {
+        Some(path) => write_atomically(path, &outcome.message, lang)?,
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&outcome.message)?;
+        }
+    }
+    if !outcome.quarantined.is_empty() {
+        match &args.quarantine_dir {
+            Some(dir) => {
+                let dir = dir.join(&quarantine_id);
+                std::fs::create_dir_all(&dir).with_context(|| format!("{}", dir.display()))?;
+                for (i, item) in outcome.quarantined.iter().enumerate() {
+                    // Names come from the mail: never trust them as paths.
+                    let safe: String = item
+                        .name
+                        .chars()
+                        .map(|c| {
+                            if c == '/' || c == '\\' || c.is_control() {
+                                '_'
+                            } else {
+                                c
+                            }
+                        })
+                        .collect();
+                    let name = format!("{:02}-{}", i + 1, safe.trim_start_matches('.'));
+                    write_atomically(&dir.join(name), &item.bytes, lang)?;
+                }
+                eprintln!(
+                    "{}",
+                    match lang {
+                        Lang::Ja => format!(
+                            "隔離した原本 {}件を {} に保存しました。",
+                            outcome.quarantined.len(),
+                            dir.display()
+                        ),
+                        Lang::En => format!(
+                            "Stored {} quarantined originals in {}.",
+                            outcome.quarantined.len(),
+                            dir.display()
+                        ),
+                    }
+                );
+            }
+            None => eprintln!(
+                "{}",
+                match lang {
+                    Lang::Ja => format!(
+                        "注意: 隔離対象の原本が {}件ありますが、--quarantine-dir が指定されていないため保存していません。",
+                        outcome.quarantined.len()
+                    ),
+                    Lang::En => format!(
+                        "Note: {} originals were quarantined but not stored (no --quarantine-dir).",
+                        outcome.quarantined.len()
+                    ),
+                }
+            ),
+        }
+    }
+    if args.report.as_deref() == Some("json") {
+        eprintln!("{}", outcome.report.to_json());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_atomically(path: &Path, bytes: &[u8], lang: Lang) -> anyhow::Result<()> {
+    let tmp = path.with_extension("part");
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .with_context(|| match lang {
+            Lang::Ja => format!("{} に書き込めません", path.display()),
+            Lang::En => format!("cannot write {}", path.display()),
+        })
+}
