@@ -1,7 +1,7 @@
 //! The organisation: its settings, departments, staff, information systems and 第5条 appointments.
 
 use crate::audit::{AuditRecord, append, lock_head};
-use crate::sql::{batch_rows, get_bool, values_placeholders};
+use crate::sql::{get_bool, insert_batches};
 use crate::{Result, Store, StoreError};
 use mamori_core::org::{DepartmentTree, RoleAssignment, RoleScope};
 use mamori_core::{
@@ -156,73 +156,79 @@ impl Store {
         }
         let mut ordered: Vec<&Department> = data.departments.iter().collect();
         ordered.sort_by_key(|d| depth(&tree, &existing, &d.code));
-        let mut records = Vec::new();
-
-        for chunk in ordered.chunks(batch_rows(4)) {
-            let sql = format!(
-                "INSERT INTO departments (code, name, kind, parent) VALUES {}",
-                values_placeholders(self.backend, chunk.len(), 4)
-            );
-            let mut q = sqlx::query(&sql);
-            for d in chunk {
-                q = q
-                    .bind(&d.code)
+        let conn = &mut *tx;
+        insert_batches(
+            conn,
+            self.backend,
+            "departments (code, name, kind, parent)",
+            4,
+            &ordered,
+            |q, d| {
+                q.bind(&d.code)
                     .bind(&d.name)
                     .bind(d.kind.id())
-                    .bind(d.parent.as_deref());
-                records.push(record("department", &d.code, json(d)?));
-            }
-            q.execute(&mut *tx).await?;
-        }
-        for chunk in data.staff.chunks(batch_rows(5)) {
-            let sql = format!(
-                "INSERT INTO staff (id, name, department, email, active) VALUES {}",
-                values_placeholders(self.backend, chunk.len(), 5)
-            );
-            let mut q = sqlx::query(&sql);
-            for s in chunk {
-                q = q
-                    .bind(&s.id)
+                    .bind(d.parent.as_deref())
+            },
+        )
+        .await?;
+        insert_batches(
+            conn,
+            self.backend,
+            "staff (id, name, department, email, active)",
+            5,
+            &data.staff,
+            |q, s| {
+                q.bind(&s.id)
                     .bind(&s.name)
                     .bind(&s.department)
                     .bind(s.email.as_deref())
-                    .bind(s.active);
-                records.push(record("staff", &s.id, json(s)?));
-            }
-            q.execute(&mut *tx).await?;
-        }
-        for chunk in data.systems.chunks(batch_rows(4)) {
-            let sql = format!(
-                "INSERT INTO information_systems (code, name, zone, department) VALUES {}",
-                values_placeholders(self.backend, chunk.len(), 4)
-            );
-            let mut q = sqlx::query(&sql);
-            for s in chunk {
-                q = q
-                    .bind(&s.code)
+                    .bind(s.active)
+            },
+        )
+        .await?;
+        insert_batches(
+            conn,
+            self.backend,
+            "information_systems (code, name, zone, department)",
+            4,
+            &data.systems,
+            |q, s| {
+                q.bind(&s.code)
                     .bind(&s.name)
                     .bind(s.zone.id())
-                    .bind(&s.department);
-                records.push(record("information_system", &s.code, json(s)?));
-            }
-            q.execute(&mut *tx).await?;
-        }
-        for chunk in data.assignments.chunks(batch_rows(4)) {
-            let sql = format!(
-                "INSERT INTO role_assignments (staff, role, scope_kind, scope_code) VALUES {}",
-                values_placeholders(self.backend, chunk.len(), 4)
-            );
-            let mut q = sqlx::query(&sql);
-            for a in chunk {
+                    .bind(&s.department)
+            },
+        )
+        .await?;
+        insert_batches(
+            conn,
+            self.backend,
+            "role_assignments (staff, role, scope_kind, scope_code)",
+            4,
+            &data.assignments,
+            |q, a| {
                 let (kind, code) = scope_columns(&a.scope);
-                q = q.bind(&a.staff).bind(a.role.id()).bind(kind).bind(code);
-                records.push(record(
-                    "role_assignment",
-                    &format!("{}:{}:{kind}:{code}", a.staff, a.role.id()),
-                    json(a)?,
-                ));
-            }
-            q.execute(&mut *tx).await?;
+                q.bind(&a.staff).bind(a.role.id()).bind(kind).bind(code)
+            },
+        )
+        .await?;
+        let mut records = Vec::new();
+        for d in &ordered {
+            records.push(record("department", &d.code, json(d)?));
+        }
+        for s in &data.staff {
+            records.push(record("staff", &s.id, json(s)?));
+        }
+        for s in &data.systems {
+            records.push(record("information_system", &s.code, json(s)?));
+        }
+        for a in &data.assignments {
+            let (kind, code) = scope_columns(&a.scope);
+            records.push(record(
+                "role_assignment",
+                &format!("{}:{}:{kind}:{code}", a.staff, a.role.id()),
+                json(a)?,
+            ));
         }
         append(&mut tx, self.backend, head, at, actor, records).await?;
         tx.commit().await?;

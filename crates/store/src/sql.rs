@@ -46,6 +46,32 @@ pub fn values_placeholders(backend: Backend, rows: usize, columns: usize) -> Str
     s
 }
 
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Insert `items` into `into` (e.g. `"staff (id, name)"`) with multi-row statements; `bind` binds
+/// one item's `columns` values in order.
+pub(crate) async fn insert_batches<T>(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    into: &str,
+    columns: usize,
+    items: &[T],
+    bind: for<'q> fn(AnyQuery<'q>, &'q T) -> AnyQuery<'q>,
+) -> Result<(), sqlx::Error> {
+    for chunk in items.chunks(batch_rows(columns)) {
+        let sql = format!(
+            "INSERT INTO {into} VALUES {}",
+            values_placeholders(backend, chunk.len(), columns)
+        );
+        let mut q = sqlx::query(&sql);
+        for item in chunk {
+            q = bind(q, item);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Rows per multi-row statement: keeps bound values under SQLite's 32,766 limit (and PostgreSQL's 65,535).
 pub fn batch_rows(columns: usize) -> usize {
     (30_000 / columns.max(1)).clamp(1, 1000)
