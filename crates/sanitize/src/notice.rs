@@ -70,6 +70,36 @@ pub(crate) fn notice(input: &NoticeInput<'_>) -> String {
     s
 }
 
+/// The same notice in English, for the report (administrators, logs).
+pub(crate) fn notice_en(input: &NoticeInput<'_>) -> String {
+    let mut s = String::from(
+        "[Sanitisation notice] This message came from the internet and was sanitised by mamori.\n",
+    );
+    if input.from_html {
+        s.push_str("The HTML body was converted to plain text.\n");
+    }
+    if input.links > 0 {
+        s.push_str(&format!(
+            "{} link(s) were made non-clickable (hxxps://example[.]com).\n",
+            input.links
+        ));
+    }
+    for a in input.attachments {
+        s.push_str(&format!(
+            "- {} ({} bytes): {}\n",
+            a.path, a.size, a.reason.en
+        ));
+    }
+    let any_quarantined = input
+        .attachments
+        .iter()
+        .any(|a| a.result == AttachmentResult::Quarantined);
+    if let (true, Some(id)) = (any_quarantined, input.quarantine_id) {
+        s.push_str(&format!("Quarantine ID: {id}\n"));
+    }
+    s
+}
+
 /// The body of the notice that replaces a message that could not be processed.
 pub(crate) fn whole_quarantine_notice(reason_ja: &str, size: u64, quarantine_id: &str) -> String {
     format!(

@@ -8,7 +8,7 @@ use crate::compose::{Draft, compose};
 use crate::context::SanitizeContext;
 use crate::defang::defang_links;
 use crate::mime::{ParseFailure, extract};
-use crate::notice::{NoticeInput, RULE, notice, whole_quarantine_notice};
+use crate::notice::{NoticeInput, RULE, notice, notice_en, whole_quarantine_notice};
 use crate::policy::{OutputCharset, Policy};
 use crate::report::{AttachmentResult, BodySource, Report, Status};
 use crate::{Outcome, QuarantineItem};
@@ -95,13 +95,15 @@ pub(crate) fn run(raw: &[u8], policy: &Policy, ctx: &SanitizeContext) -> Outcome
 
     let quarantined = std::mem::take(&mut processor.quarantined);
     let quarantine_id = (!quarantined.is_empty()).then(|| ctx.safe_quarantine_id());
-    let notice_text = notice(&NoticeInput {
+    let notice_input = NoticeInput {
         from_html,
         links,
         attachments: &processor.reports,
         quarantine_id: quarantine_id.as_deref(),
         appended_text: !processor.appendix.is_empty(),
-    });
+    };
+    let notice_text = notice(&notice_input);
+    let english = notice_en(&notice_input);
     // File names in the notice are shown defanged too.
     let (notice_text, _) = defang_links(&notice_text);
 
@@ -115,6 +117,7 @@ pub(crate) fn run(raw: &[u8], policy: &Policy, ctx: &SanitizeContext) -> Outcome
         actions: Vec::new(),
         warnings: extracted.warnings.clone(),
         notice_ja: notice_text.clone(),
+        notice_en: english,
     };
     report.actions = actions(&report);
 
@@ -275,13 +278,18 @@ pub(crate) fn quarantine_whole(
         message,
         report: Report {
             status: Status::QuarantinedWhole,
-            quarantine_id: Some(id),
+            quarantine_id: Some(id.clone()),
             subject: None,
             body_source: BodySource::None,
             links_defanged: 0,
             attachments: Vec::new(),
             actions,
             warnings: vec![reason.clone()],
+            notice_en: format!(
+                "The message ({} bytes) was quarantined whole: {}. Quarantine ID: {id}",
+                raw.len(),
+                reason.en
+            ),
             notice_ja: body,
         },
         quarantined: vec![QuarantineItem {

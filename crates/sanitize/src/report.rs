@@ -77,6 +77,8 @@ pub struct Report {
     pub warnings: Vec<Text>,
     /// The Japanese notice put at the top of the body.
     pub notice_ja: String,
+    /// The same in English (not put in the message; for administrators and logs).
+    pub notice_en: String,
 }
 
 impl Report {

@@ -810,6 +810,8 @@ fn report_serialises_to_json_with_both_languages() {
             .contains("executable")
     );
     assert_eq!(out.report.header_value(), "attachment-removed=1");
+    assert!(json["notice_en"].as_str().unwrap().contains("- a.exe ("));
+    assert!(json["notice_ja"].as_str().unwrap().contains("・a.exe（"));
 }
 
 #[test]
