@@ -7,11 +7,13 @@ pub mod audit;
 mod error;
 mod org;
 mod sql;
+mod users;
 
 pub use assets::{AssetFilter, ImportPlan, ImportSummary};
 pub use audit::{AuditEntry, AuditVerdict, Break};
 pub use error::StoreError;
 pub use org::{OrgData, Organisation};
+pub use users::{NewUser, SessionRecord, UserAccount};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};

@@ -1,0 +1,202 @@
+//! mamori-web: the web application. Server-rendered HTML (askama), no JavaScript, every asset
+//! embedded in the binary, so it runs on a closed municipal network.
+//!
+//! Authorisation is decided only by [`mamori_core::access::Policy`]: handlers build the signed-in
+//! person's [`mamori_core::access::Subject`] and ask it; templates only show what they are given.
+//! Time and randomness come from the [`Clock`] and [`RandomSource`] in [`AppState`], read at the edge.
+
+pub mod accounts;
+mod assets;
+mod error;
+mod headers;
+mod pages;
+mod render;
+mod session;
+
+pub use error::WebError;
+
+use axum::Router;
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use mamori_store::Store;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+/// Where the clock is read.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Where randomness comes from: 32 fresh bytes per request, used to seed a ChaCha generator.
+pub trait RandomSource: Send + Sync {
+    fn seed(&self) -> [u8; 32];
+}
+
+/// The operating system's randomness (through rand's thread-local CSPRNG, seeded from the OS).
+pub struct OsRandom;
+
+impl RandomSource for OsRandom {
+    fn seed(&self) -> [u8; 32] {
+        rand::random()
+    }
+}
+
+/// How the server listens.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Mark cookies `Secure`: set when a TLS-terminating reverse proxy is in front.
+    pub secure_cookies: bool,
+}
+
+impl ServerConfig {
+    pub fn new(listen: SocketAddr) -> Self {
+        ServerConfig {
+            listen,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// Failed sign-ins for logins that do not exist, counted like real ones so that the lockout message
+/// cannot be used to find out which logins exist.
+#[derive(Default)]
+pub(crate) struct UnknownLogins {
+    pub(crate) attempts: HashMap<String, (i64, Option<DateTime<Utc>>)>,
+}
+
+/// Everything a handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn RandomSource>,
+    pub secure_cookies: bool,
+    pub(crate) unknown_logins: Arc<Mutex<UnknownLogins>>,
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn RandomSource>,
+        secure_cookies: bool,
+    ) -> Self {
+        AppState {
+            store,
+            clock,
+            random,
+            secure_cookies,
+            unknown_logins: Arc::new(Mutex::new(UnknownLogins::default())),
+        }
+    }
+
+    pub(crate) fn now(&self) -> mamori_app::Now {
+        mamori_app::Now(self.clock.now())
+    }
+
+    pub(crate) fn rng(&self) -> StdRng {
+        StdRng::from_seed(self.random.seed())
+    }
+}
+
+/// All routes, with the security headers on every response.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::dashboard))
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/account", get(session::account_page))
+        .route("/account/password", post(session::change_password))
+        .route("/account/lang", post(session::change_lang))
+        .route("/assets", get(assets::list))
+        .route("/assets/{id}", get(assets::detail))
+        .route("/findings", get(pages::findings))
+        .route("/audit", get(pages::audit))
+        .route("/audit/verify", post(pages::verify_audit))
+        .route("/org", get(pages::organisation))
+        .route("/static/mamori.css", get(headers::stylesheet))
+        .route("/static/favicon.svg", get(headers::favicon))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .with_state(state)
+}
+
+/// Serve until `shutdown` completes (see [`shutdown_signal`]). Plain HTTP: put a TLS-terminating
+/// reverse proxy in front for anything but the local machine, and set `secure_cookies`.
+pub async fn serve(
+    store: Store,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), WebError> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| WebError::Internal(format!("cannot listen on {}: {e}", config.listen)))?;
+    if !config.listen.ip().is_loopback() && !config.secure_cookies {
+        eprintln!("{}", plain_http_warning(config.listen));
+    }
+    let state = AppState::new(
+        store,
+        Arc::new(SystemClock),
+        Arc::new(OsRandom),
+        config.secure_cookies,
+    );
+    eprintln!(
+        "mamori: http://{} で待ち受けています / listening on http://{}",
+        config.listen, config.listen
+    );
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| WebError::Internal(format!("server: {e}")))
+}
+
+/// The banner printed when passwords and session cookies would cross the network unencrypted.
+pub fn plain_http_warning(listen: SocketAddr) -> String {
+    format!(
+        "\n################################################################################\n\
+         ## 警告: 暗号化されていない HTTP で {listen} に公開しています。\n\
+         ## パスワードとセッションがネットワーク上で盗聴されるおそれがあります。\n\
+         ## TLS を終端するリバースプロキシの背後で運用し、--secure-cookies を指定してください。\n\
+         ## WARNING: serving plain HTTP on the non-loopback address {listen}.\n\
+         ## Passwords and session cookies can be read on the network. Run behind a\n\
+         ## TLS-terminating reverse proxy and enable secure cookies.\n\
+         ################################################################################\n"
+    )
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    eprintln!("mamori: 停止します / shutting down");
+}

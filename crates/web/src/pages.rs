@@ -1,0 +1,335 @@
+//! Dashboard, findings, audit log and organisation pages.
+
+use crate::assets::visible_assets;
+use crate::render::{
+    AuditPage, AuditRow, DashboardPage, DepartmentRow, FindingRow, FindingsPage, MatrixRow,
+    OrgPage, StaffRow, html,
+};
+use crate::session::{OrgView, Viewer};
+use crate::{AppState, WebError};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use chrono::TimeDelta;
+use mamori_core::access::{Capability, Visibility};
+use mamori_core::org::RoleScope;
+use mamori_core::{AssetStatus, Lang, Zone};
+use mamori_store::{AuditEntry, AuditVerdict};
+use std::collections::{BTreeMap, HashMap};
+
+fn audit_row(e: AuditEntry) -> AuditRow {
+    let change: String = e.after.as_deref().unwrap_or("").chars().take(160).collect();
+    AuditRow {
+        seq: e.seq,
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        entity: e.entity,
+        entity_id: e.entity_id,
+        change,
+    }
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
+    let org = OrgView::load(&state).await?;
+    let organisation = state.store.organisation().await?;
+    let scheme = &organisation.scheme;
+    let policy = org.policy();
+    let lang = viewer.lang;
+    let visible = visible_assets(&state, &policy, &viewer, scheme).await?;
+    let now = state.now();
+    let today = now.today_in_japan();
+    let due_by = today + TimeDelta::days(30);
+
+    // Counted over assets the person may see in full: the zone of an existence-only asset is
+    // part of what is withheld from them.
+    let mut zones: Vec<Option<Zone>> = Zone::ALL.into_iter().map(Some).collect();
+    zones.push(None);
+    let mut levels: Vec<Option<String>> = scheme
+        .confidentiality
+        .levels
+        .iter()
+        .rev()
+        .map(|l| Some(l.code.clone()))
+        .collect();
+    levels.push(None);
+    let mut counts: HashMap<(Option<String>, Option<Zone>), usize> = HashMap::new();
+    let (mut full, mut existence_only, mut reviews_due) = (0, 0, 0);
+    for (asset, vis) in &visible {
+        if *vis != Visibility::Full {
+            existence_only += 1;
+            continue;
+        }
+        full += 1;
+        let code = asset
+            .classification
+            .confidentiality
+            .as_deref()
+            .and_then(|c| scheme.confidentiality.level(c))
+            .map(|l| l.code.clone());
+        *counts.entry((code, asset.zone)).or_default() += 1;
+        if asset.status == AssetStatus::InUse && asset.next_review.is_some_and(|d| d <= due_by) {
+            reviews_due += 1;
+        }
+    }
+    let matrix = levels
+        .iter()
+        .map(|level| {
+            let row: Vec<usize> = zones
+                .iter()
+                .map(|z| counts.get(&(level.clone(), *z)).copied().unwrap_or(0))
+                .collect();
+            MatrixRow {
+                label: match level {
+                    Some(code) => format!("{}{code}", lang.pick("機密性", "C")),
+                    None => lang.pick("未分類", "Unclassified").to_string(),
+                },
+                total: row.iter().sum(),
+                counts: row,
+            }
+        })
+        .collect();
+    let zone_heads = zones
+        .iter()
+        .map(|z| match z {
+            Some(z) => z.label(lang).to_string(),
+            None => lang.pick("未設定", "None").to_string(),
+        })
+        .collect();
+    let findings = visible_findings(&state, &visible, now).await?.len();
+    let recent = if policy.may(&viewer.subject, Capability::ViewAuditLog) {
+        Some(
+            state
+                .store
+                .audit_entries(10, None)
+                .await?
+                .into_iter()
+                .map(audit_row)
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let page = DashboardPage {
+        p: viewer.chrome(&org, "dashboard"),
+        org_name: organisation.name,
+        zone_heads,
+        matrix,
+        full_count: full,
+        existence_only,
+        findings,
+        reviews_due,
+        recent,
+    };
+    Ok(html(&page)?.into_response())
+}
+
+/// Findings on assets the person may see in full. A finding about an existence-only asset would
+/// disclose what is withheld (its zone, its services), so it is left out.
+async fn visible_findings(
+    state: &AppState,
+    visible: &[(mamori_core::Asset, Visibility)],
+    now: mamori_app::Now,
+) -> Result<Vec<mamori_core::compliance::Finding>, WebError> {
+    let full: std::collections::HashSet<&str> = visible
+        .iter()
+        .filter(|(_, v)| *v == Visibility::Full)
+        .map(|(a, _)| a.id.as_str())
+        .collect();
+    let all = mamori_app::check::findings(&state.store, now)
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(all
+        .into_iter()
+        .filter(|f| full.contains(f.asset_id.as_str()))
+        .collect())
+}
+
+pub async fn findings(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+    let org = OrgView::load(&state).await?;
+    let policy = org.policy();
+    if !policy.may(&viewer.subject, Capability::ViewFindings) {
+        return Err(WebError::Forbidden);
+    }
+    let scheme = state.store.organisation().await?.scheme;
+    let visible = visible_assets(&state, &policy, &viewer, &scheme).await?;
+    let lang = viewer.lang;
+    let rows = visible_findings(&state, &visible, state.now())
+        .await?
+        .into_iter()
+        .map(|f| FindingRow {
+            citation: match lang {
+                Lang::Ja => f.citation.to_string(),
+                Lang::En => f.citation.english(),
+            },
+            title: f.title.get(lang).to_string(),
+            asset_id: f.asset_id,
+            asset_name: f.asset_name,
+            detail: f.detail.get(lang).to_string(),
+        })
+        .collect();
+    let page = FindingsPage {
+        p: viewer.chrome(&org, "findings"),
+        rows,
+    };
+    Ok(html(&page)?.into_response())
+}
+
+async fn audit_page(
+    state: &AppState,
+    viewer: &Viewer,
+    verdict: Option<(bool, String)>,
+) -> Result<Response, WebError> {
+    let org = OrgView::load(state).await?;
+    if !org.policy().may(&viewer.subject, Capability::ViewAuditLog) {
+        return Err(WebError::Forbidden);
+    }
+    let rows = state
+        .store
+        .audit_entries(200, None)
+        .await?
+        .into_iter()
+        .map(audit_row)
+        .collect();
+    let page = AuditPage {
+        p: viewer.chrome(&org, "audit"),
+        rows,
+        verdict,
+    };
+    Ok(html(&page)?.into_response())
+}
+
+pub async fn audit(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+    audit_page(&state, &viewer, None).await
+}
+
+pub async fn verify_audit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let _: Vec<(String, String)> = viewer.form(&body)?;
+    let org = OrgView::load(&state).await?;
+    if !org.policy().may(&viewer.subject, Capability::ViewAuditLog) {
+        return Err(WebError::Forbidden);
+    }
+    let verdict = state.store.verify_audit().await?;
+    let intact = matches!(verdict, AuditVerdict::Intact { .. });
+    audit_page(
+        &state,
+        &viewer,
+        Some((intact, verdict.message(viewer.lang))),
+    )
+    .await
+}
+
+pub async fn organisation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
+    let org = OrgView::load(&state).await?;
+    if !org
+        .policy()
+        .may(&viewer.subject, Capability::ViewOrganisation)
+    {
+        return Err(WebError::Forbidden);
+    }
+    let lang = viewer.lang;
+    let organisation = state.store.organisation().await?;
+    let staff = state.store.staff().await?;
+    let assignments = state.store.role_assignments().await?;
+    let systems = state.store.systems().await?;
+    let scope_label = |scope: &RoleScope| match scope {
+        RoleScope::Organisation => lang.pick("組織全体", "whole organisation").to_string(),
+        RoleScope::Department(code) => org.name_of(code).to_string(),
+        RoleScope::System(code) => systems
+            .iter()
+            .find(|s| &s.code == code)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| code.clone()),
+    };
+    let mut roles_of: HashMap<&str, Vec<String>> = HashMap::new();
+    for a in &assignments {
+        roles_of.entry(a.staff.as_str()).or_default().push(format!(
+            "{}（{}）",
+            a.role.label(lang),
+            scope_label(&a.scope)
+        ));
+    }
+    // Appointments grouped by role (in the order of 第5条) and person.
+    let mut by_role: BTreeMap<(mamori_core::Role, &str), Vec<String>> = BTreeMap::new();
+    for a in &assignments {
+        by_role
+            .entry((a.role, a.staff.as_str()))
+            .or_default()
+            .push(scope_label(&a.scope));
+    }
+    let name_of_staff = |id: &str| {
+        staff
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| format!("{} ({id})", s.name))
+            .unwrap_or_else(|| id.to_string())
+    };
+    let role_holders = by_role
+        .into_iter()
+        .map(|((role, id), scopes)| {
+            (
+                format!("{} {}", role.label(lang), role.citation()),
+                name_of_staff(id),
+                scopes,
+            )
+        })
+        .collect();
+    // Departments in tree order (parents before children), indented by depth.
+    let mut departments = Vec::new();
+    let mut stack: Vec<(usize, &mamori_core::Department)> = org
+        .departments
+        .iter()
+        .filter(|d| d.parent.is_none())
+        .rev()
+        .map(|d| (0, d))
+        .collect();
+    while let Some((depth, d)) = stack.pop() {
+        if departments.len() > org.departments.len() {
+            break;
+        }
+        departments.push(DepartmentRow {
+            depth_pad: "\u{3000}".repeat(depth),
+            code: d.code.clone(),
+            name: d.name.clone(),
+            kind: d.kind.label(lang).to_string(),
+            staff: staff
+                .iter()
+                .filter(|s| s.department == d.code && s.active)
+                .map(|s| StaffRow {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    roles: roles_of.get(s.id.as_str()).cloned().unwrap_or_default(),
+                })
+                .collect(),
+        });
+        let children: Vec<&mamori_core::Department> = org
+            .departments
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(d.code.as_str()))
+            .collect();
+        for c in children.into_iter().rev() {
+            stack.push((depth + 1, c));
+        }
+    }
+    let page = OrgPage {
+        p: viewer.chrome(&org, "org"),
+        org_name: organisation.name,
+        departments,
+        role_holders,
+    };
+    Ok(html(&page)?.into_response())
+}
+
+pub async fn not_found() -> WebError {
+    WebError::NotFound
+}

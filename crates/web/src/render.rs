@@ -1,0 +1,222 @@
+//! Page models for the askama templates. Templates only show what is here; every permission was
+//! decided by the handler through the policy before a value was put in.
+
+use crate::WebError;
+use askama::Template;
+use axum::response::Html;
+use mamori_core::Lang;
+
+/// What every page's frame needs.
+pub struct Chrome {
+    pub lang: Lang,
+    pub signed_in: bool,
+    pub staff_name: String,
+    pub login: String,
+    pub csrf: String,
+    pub may_view_audit: bool,
+    /// Which navigation entry is the current page.
+    pub current: &'static str,
+}
+
+impl Chrome {
+    pub fn signed_out(lang: Lang) -> Chrome {
+        Chrome {
+            lang,
+            signed_in: false,
+            staff_name: String::new(),
+            login: String::new(),
+            csrf: String::new(),
+            may_view_audit: false,
+            current: "",
+        }
+    }
+
+    /// The text for the page's language.
+    pub fn t(&self, ja: &'static str, en: &'static str) -> &'static str {
+        self.lang.pick(ja, en)
+    }
+
+    pub fn lang_attr(&self) -> &'static str {
+        self.lang.pick("ja", "en")
+    }
+
+    pub fn is(&self, name: &str) -> bool {
+        self.current == name
+    }
+}
+
+pub fn html<T: Template>(page: &T) -> Result<Html<String>, WebError> {
+    page.render()
+        .map(Html)
+        .map_err(|e| WebError::Internal(format!("template: {e}")))
+}
+
+/// One choice in a `<select>`.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub status: u16,
+    pub title_ja: &'static str,
+    pub body_ja: &'static str,
+    pub title_en: &'static str,
+    pub body_en: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub p: Chrome,
+    pub csrf: String,
+    pub login: String,
+    pub message: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub p: Chrome,
+    pub message: Option<String>,
+    pub error: Option<String>,
+}
+
+pub struct MatrixRow {
+    pub label: String,
+    pub counts: Vec<usize>,
+    pub total: usize,
+}
+
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub change: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub p: Chrome,
+    pub org_name: String,
+    pub zone_heads: Vec<String>,
+    pub matrix: Vec<MatrixRow>,
+    pub full_count: usize,
+    pub existence_only: usize,
+    pub findings: usize,
+    pub reviews_due: usize,
+    pub recent: Option<Vec<AuditRow>>,
+}
+
+pub struct AssetRow {
+    pub id: String,
+    /// `None` when only the asset's existence may be shown.
+    pub name: Option<String>,
+    pub kind: String,
+    pub department: String,
+    pub zone: String,
+    pub c: String,
+    pub i: String,
+    pub a: String,
+    pub status: String,
+    pub review: String,
+}
+
+#[derive(Template)]
+#[template(path = "assets.html")]
+pub struct AssetListPage {
+    pub p: Chrome,
+    pub rows: Vec<AssetRow>,
+    pub total: usize,
+    pub first: usize,
+    pub last: usize,
+    pub page: usize,
+    pub pages: usize,
+    pub q: String,
+    pub departments: Vec<Opt>,
+    pub zones: Vec<Opt>,
+    pub confidentiality: Vec<Opt>,
+    pub integrity: Vec<Opt>,
+    pub availability: Vec<Opt>,
+    pub kinds: Vec<Opt>,
+    pub statuses: Vec<Opt>,
+    pub sorts: Vec<Opt>,
+    pub prev_link: Option<String>,
+    pub next_link: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "asset.html")]
+pub struct AssetPage {
+    pub p: Chrome,
+    pub id: String,
+    /// (label, value) pairs in register order.
+    pub fields: Vec<(String, String)>,
+    pub audited: bool,
+    pub may_edit: bool,
+    pub history: Vec<AuditRow>,
+}
+
+#[derive(Template)]
+#[template(path = "asset_restricted.html")]
+pub struct AssetRestrictedPage {
+    pub p: Chrome,
+    pub id: String,
+    pub kind: String,
+    pub department: String,
+    pub classification: String,
+}
+
+pub struct FindingRow {
+    pub citation: String,
+    pub title: String,
+    pub asset_id: String,
+    pub asset_name: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "findings.html")]
+pub struct FindingsPage {
+    pub p: Chrome,
+    pub rows: Vec<FindingRow>,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub p: Chrome,
+    pub rows: Vec<AuditRow>,
+    /// The result of "verify the chain", when it was asked for: (intact, message).
+    pub verdict: Option<(bool, String)>,
+}
+
+pub struct DepartmentRow {
+    pub depth_pad: String,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub staff: Vec<StaffRow>,
+}
+
+pub struct StaffRow {
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "org.html")]
+pub struct OrgPage {
+    pub p: Chrome,
+    pub org_name: String,
+    pub departments: Vec<DepartmentRow>,
+    pub role_holders: Vec<(String, String, Vec<String>)>,
+}
