@@ -1,0 +1,227 @@
+//! Accounts and sessions, on SQLite and on a real PostgreSQL (see mamori-testkit).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mamori_core::classification::mic_r6;
+use mamori_core::{Department, DepartmentKind, ModelVariant, Staff};
+use mamori_store::{AuditVerdict, NewUser, OpenMode, OrgData, SessionRecord, Store, StoreError};
+
+const AT: &str = "2026-11-26T09:00:00.000000Z";
+
+async fn store_with_staff(url: &str) -> Store {
+    let store = Store::open(url, OpenMode::Create).await.unwrap();
+    store
+        .init_organisation("能代市", &mic_r6(), ModelVariant::Alpha, "test", AT)
+        .await
+        .unwrap();
+    let staff = |id: &str| Staff {
+        id: id.into(),
+        name: format!("職員{id}"),
+        department: "1110".into(),
+        email: None,
+        active: true,
+    };
+    store
+        .add_org_data(
+            &OrgData {
+                departments: vec![Department {
+                    code: "1110".into(),
+                    name: "市民課".into(),
+                    kind: DepartmentKind::Ka,
+                    parent: None,
+                }],
+                staff: vec![staff("S1"), staff("S2")],
+                ..OrgData::default()
+            },
+            "test",
+            AT,
+        )
+        .await
+        .unwrap();
+    store
+}
+
+fn new_user<'a>(login: &'a str, staff: &'a str) -> NewUser<'a> {
+    NewUser {
+        login,
+        staff,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+        lang: "ja",
+    }
+}
+
+fn session(token_hash: &str, login: &str) -> SessionRecord {
+    SessionRecord {
+        token_hash: token_hash.into(),
+        login: login.into(),
+        created_at: AT.into(),
+        last_seen: AT.into(),
+        expires_at: "2026-11-26T19:00:00.000000Z".into(),
+        csrf_secret: format!("csrf-{token_hash}"),
+    }
+}
+
+async fn accounts_are_created_once_per_login_and_staff(url: String) {
+    let store = store_with_staff(&url).await;
+    store
+        .create_user(&new_user("suzuki", "S1"), "cli:admin", AT)
+        .await
+        .unwrap();
+    let u = store.user("suzuki").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            u.staff.as_str(),
+            u.disabled,
+            u.failed_logins,
+            u.locked_until.as_deref(),
+            u.lang.as_str()
+        ),
+        ("S1", false, 0, None, "ja")
+    );
+    assert!(matches!(
+        store
+            .create_user(&new_user("suzuki", "S2"), "cli:admin", AT)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        store
+            .create_user(&new_user("other", "S1"), "cli:admin", AT)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        store
+            .create_user(&new_user("ghost", "S9"), "cli:admin", AT)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(store.users().await.unwrap().len(), 1);
+    // The audit entry records the account but never its password hash.
+    let entries = store.audit_entries(5, Some("suzuki")).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].action, "create");
+    let after = entries[0].after.as_deref().unwrap();
+    assert!(after.contains("\"staff\":\"S1\"") && !after.contains("argon2"));
+}
+
+async fn lockout_sessions_and_disabling_are_stored_and_audited(url: String) {
+    let store = store_with_staff(&url).await;
+    store
+        .create_user(&new_user("sato", "S2"), "cli:admin", AT)
+        .await
+        .unwrap();
+    store
+        .record_failed_login("sato", 4, None, AT)
+        .await
+        .unwrap();
+    store
+        .record_failed_login("sato", 0, Some("2026-11-26T09:15:00.000000Z"), AT)
+        .await
+        .unwrap();
+    let u = store.user("sato").await.unwrap().unwrap();
+    assert_eq!(
+        u.locked_until.as_deref(),
+        Some("2026-11-26T09:15:00.000000Z")
+    );
+
+    store
+        .start_session(&session("h1", "sato"), AT)
+        .await
+        .unwrap();
+    store
+        .start_session(&session("h2", "sato"), AT)
+        .await
+        .unwrap();
+    let u = store.user("sato").await.unwrap().unwrap();
+    assert_eq!((u.failed_logins, u.locked_until), (0, None));
+    assert_eq!(
+        store.session("h1").await.unwrap(),
+        Some(session("h1", "sato"))
+    );
+    store
+        .touch_session("h1", "2026-11-26T09:05:00.000000Z")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session("h1").await.unwrap().unwrap().last_seen,
+        "2026-11-26T09:05:00.000000Z"
+    );
+
+    // A password change keeps the session that made it and ends the others.
+    store
+        .set_password_hash("sato", "$argon2id$new", Some("h1"), "web:sato", AT)
+        .await
+        .unwrap();
+    assert!(store.session("h1").await.unwrap().is_some());
+    assert!(store.session("h2").await.unwrap().is_none());
+    assert_eq!(
+        store.user("sato").await.unwrap().unwrap().password_hash,
+        "$argon2id$new"
+    );
+
+    store
+        .set_user_lang("sato", "en", "web:sato", AT)
+        .await
+        .unwrap();
+    assert_eq!(store.user("sato").await.unwrap().unwrap().lang, "en");
+
+    // Disabling ends every session.
+    store
+        .set_user_disabled("sato", true, "cli:admin", AT)
+        .await
+        .unwrap();
+    assert!(store.user("sato").await.unwrap().unwrap().disabled);
+    assert!(store.session("h1").await.unwrap().is_none());
+
+    store
+        .start_session(&session("h3", "sato"), AT)
+        .await
+        .unwrap();
+    store.end_session("h3", "sign-out", AT).await.unwrap();
+    assert!(store.session("h3").await.unwrap().is_none());
+    store
+        .record_asset_view("A-1", "web:sato", AT)
+        .await
+        .unwrap();
+
+    let actions: Vec<String> = store
+        .audit_entries(50, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entity_id == "sato" || e.entity_id == "A-1")
+        .map(|e| e.action)
+        .rev()
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "create",
+            "sign-in-failed",
+            "lock",
+            "sign-in",
+            "sign-in",
+            "change-password",
+            "update",
+            "disable",
+            "sign-in",
+            "sign-out",
+            "view"
+        ]
+    );
+    assert!(matches!(
+        store.verify_audit().await.unwrap(),
+        AuditVerdict::Intact { .. }
+    ));
+    assert!(matches!(
+        store
+            .set_user_disabled("nobody", true, "cli:admin", AT)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+mamori_testkit::both_backends!(
+    accounts_are_created_once_per_login_and_staff,
+    lockout_sessions_and_disabling_are_stored_and_audited,
+);
