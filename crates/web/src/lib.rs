@@ -14,6 +14,7 @@ mod render;
 mod session;
 
 pub use error::WebError;
+pub use headers::CONTENT_SECURITY_POLICY;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -1,0 +1,320 @@
+//! A small city with one person per role and assets whose visibility is known by hand, served
+//! in-process through `router(...)` over a real store.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use http_body_util::BodyExt;
+use mamori_app::{Actor, Now};
+use mamori_core::classification::mic_r6;
+use mamori_core::org::{RoleAssignment, RoleScope};
+use mamori_core::{
+    Asset, AssetKind, Classification, Department, DepartmentKind, InformationSystem, Lang,
+    ModelVariant, Role, Staff, Zone,
+};
+use mamori_store::{OpenMode, OrgData, Store};
+use mamori_web::accounts::{NewAccount, create_user};
+use mamori_web::{AppState, Clock, RandomSource, router};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// A clock the test moves by hand.
+pub struct TestClock(Mutex<DateTime<Utc>>);
+
+impl TestClock {
+    pub fn advance(&self, by: TimeDelta) {
+        let mut t = self.0.lock().unwrap();
+        *t += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// Distinct, reproducible seeds.
+pub struct CountingRandom(AtomicU64);
+
+impl RandomSource for CountingRandom {
+    fn seed(&self) -> [u8; 32] {
+        let n = self.0.fetch_add(1, Ordering::SeqCst);
+        let mut s = [7u8; 32];
+        s[..8].copy_from_slice(&n.to_le_bytes());
+        s
+    }
+}
+
+pub struct Harness {
+    pub app: Router,
+    pub store: Store,
+    pub clock: Arc<TestClock>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The value of a cookie this response sets.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(String::from)
+    }
+
+    /// The first hidden `csrf` field in the page.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.body.find(marker).expect("no csrf field") + marker.len();
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end].to_string()
+    }
+}
+
+pub fn cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .and_then(|p| p.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .unwrap()
+}
+
+/// A signed-in browser.
+#[derive(Clone)]
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Harness {
+    pub async fn request(&self, req: Request<Body>) -> Response {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str, browser: Option<&Browser>) -> Response {
+        let mut req = Request::get(path);
+        if let Some(b) = browser {
+            req = req.header(header::COOKIE, format!("mamori_session={}", b.cookie));
+        }
+        self.request(req.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn post(&self, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Response {
+        let mut req =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let body = serde_urlencoded::to_string(form).unwrap();
+        self.request(req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Open the sign-in page and post the form: the response of the POST.
+    pub async fn try_sign_in(&self, login: &str, password: &str) -> Response {
+        let page = self.get("/login", None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let token = cookie_value(&page.set_cookie("mamori_login").unwrap());
+        assert_eq!(page.csrf(), token);
+        self.post(
+            "/login",
+            Some(&format!("mamori_login={token}")),
+            &[("csrf", &token), ("login", login), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, login: &str) -> Browser {
+        let resp = self.try_sign_in(login, PASSWORD).await;
+        assert_eq!(resp.status, StatusCode::SEE_OTHER, "{login}: {}", resp.body);
+        let cookie = cookie_value(&resp.set_cookie("mamori_session").unwrap());
+        let mut b = Browser {
+            cookie,
+            csrf: String::new(),
+        };
+        let account = self.get("/account", Some(&b)).await;
+        assert_eq!(account.status, StatusCode::OK);
+        b.csrf = account.csrf();
+        b
+    }
+
+    pub fn session_cookie(b: &Browser) -> String {
+        format!("mamori_session={}", b.cookie)
+    }
+}
+
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap()
+}
+
+/// The people of the fixture: (login, staff ID, department, role and scope).
+pub const PEOPLE: &[(&str, &str, &str)] = &[
+    ("ciso", "S-CISO", "B1"),
+    ("tokatsu", "S-TOK", "B1"),
+    ("sekinin", "S-SEK", "B2"),
+    ("kanri", "S-KAN", "K1"),
+    ("sysadm", "S-SYS", "K2"),
+    ("staff", "S-STF", "G1"),
+    ("auditor", "S-AUD", "K2"),
+];
+
+/// Asset IDs and names.
+pub const K1_LOW: (&str, &str) = ("A-K1-LOW", "情報政策課の公開資料");
+pub const K1_SECRET: (&str, &str) = ("A-K1-SECRET", "極秘ネットワーク構成図");
+pub const K3_SECRET: (&str, &str) = ("A-K3-SECRET", "住民基本台帳データ");
+pub const K2_MID: (&str, &str) = ("A-K2-MID", "人事評価記録");
+
+fn assignments() -> Vec<RoleAssignment> {
+    let a = |staff: &str, role, scope| RoleAssignment {
+        staff: staff.into(),
+        role,
+        scope,
+    };
+    let dep = |c: &str| RoleScope::Department(c.into());
+    vec![
+        a("S-CISO", Role::Ciso, RoleScope::Organisation),
+        a("S-TOK", Role::ChiefSecurityOfficer, RoleScope::Organisation),
+        a("S-SEK", Role::SecurityOfficer, dep("B2")),
+        a("S-KAN", Role::SecurityAdministrator, dep("K1")),
+        a(
+            "S-SYS",
+            Role::SystemAdministrator,
+            RoleScope::System("SYS1".into()),
+        ),
+        a("S-AUD", Role::Auditor, RoleScope::Organisation),
+    ]
+}
+
+fn asset(
+    (id, name): (&str, &str),
+    department: &str,
+    c: &str,
+    zone: Zone,
+    system: Option<&str>,
+    today: chrono::NaiveDate,
+) -> Asset {
+    let mut a = Asset::new(id, name, AssetKind::Information);
+    a.department = Some(department.into());
+    a.classification = Classification::new(c, "2", "2");
+    a.zone = Some(zone);
+    a.system = system.map(String::from);
+    a.next_review = Some(today + TimeDelta::days(10));
+    a.retention = "5年".into();
+    a.disposal_method = "完全消去".into();
+    a
+}
+
+pub async fn harness(url: &str) -> Harness {
+    let store = Store::open(url, OpenMode::Create).await.unwrap();
+    let now = Now(start_time());
+    let at = now.timestamp();
+    let scheme = mic_r6();
+    store
+        .init_organisation("テスト市", &scheme, ModelVariant::Alpha, "test", &at)
+        .await
+        .unwrap();
+    let d = |code: &str, name: &str, kind, parent: Option<&str>| Department {
+        code: code.into(),
+        name: name.into(),
+        kind,
+        parent: parent.map(Into::into),
+    };
+    let org = OrgData {
+        departments: vec![
+            d("B1", "総務部", DepartmentKind::Bu, None),
+            d("K1", "情報政策課", DepartmentKind::Ka, Some("B1")),
+            d("G1", "情報システム係", DepartmentKind::Kakari, Some("K1")),
+            d("K2", "人事課", DepartmentKind::Ka, Some("B1")),
+            d("B2", "市民生活部", DepartmentKind::Bu, None),
+            d("K3", "市民課", DepartmentKind::Ka, Some("B2")),
+        ],
+        staff: PEOPLE
+            .iter()
+            .map(|(login, id, dept)| Staff {
+                id: (*id).into(),
+                name: format!("職員{login}"),
+                department: (*dept).into(),
+                email: None,
+                active: true,
+            })
+            .collect(),
+        systems: vec![InformationSystem {
+            code: "SYS1".into(),
+            name: "住民記録システム".into(),
+            zone: Zone::MyNumber,
+            department: "K3".into(),
+        }],
+        assignments: assignments(),
+    };
+    store.add_org_data(&org, "test", &at).await.unwrap();
+    let today = now.today_in_japan();
+    let assets = vec![
+        asset(K1_LOW, "K1", "1", Zone::Lgwan, None, today),
+        asset(K1_SECRET, "K1", "3A", Zone::Lgwan, None, today),
+        asset(K3_SECRET, "K3", "3B", Zone::MyNumber, Some("SYS1"), today),
+        asset(K2_MID, "K2", "2", Zone::Lgwan, None, today),
+    ];
+    store
+        .import_assets(assets, &scheme, "test", &at, false)
+        .await
+        .unwrap();
+    let mut rng = StdRng::seed_from_u64(42);
+    for (login, id, _) in PEOPLE {
+        create_user(
+            &store,
+            NewAccount {
+                login,
+                staff_id: id,
+                password: PASSWORD,
+                lang: Lang::Ja,
+            },
+            &Actor("test".into()),
+            now,
+            &mut rng,
+        )
+        .await
+        .unwrap();
+    }
+    let clock = Arc::new(TestClock(Mutex::new(start_time())));
+    let state = AppState::new(
+        store.clone(),
+        clock.clone(),
+        Arc::new(CountingRandom(AtomicU64::new(1))),
+        false,
+    );
+    Harness {
+        app: router(state),
+        store,
+        clock,
+        _dir: None,
+    }
+}

@@ -1,0 +1,468 @@
+//! The web application in-process (`router` + `oneshot`) over a real store, on SQLite and on a real
+//! PostgreSQL (see mamori-testkit).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use axum::http::StatusCode;
+use chrono::TimeDelta;
+use common::{Browser, Harness, K1_LOW, K1_SECRET, K2_MID, K3_SECRET, PASSWORD, harness};
+
+const LOCK_WORD: &str = "ロックされています";
+const WRONG_WORD: &str = "ログイン名又はパスワードが正しくありません";
+
+/// The message shown on a failed sign-in page.
+fn alert(body: &str) -> &str {
+    let start = body.find("role=\"alert\">").map(|i| i + 13).unwrap_or(0);
+    let end = body[start..].find('<').map(|i| i + start).unwrap_or(start);
+    &body[start..end]
+}
+
+async fn sign_in_succeeds_and_failures_do_not_reveal_accounts(url: String) {
+    let h = harness(&url).await;
+    let ok = h.try_sign_in("kanri", PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(ok.location(), Some("/"));
+    let cookie = ok.set_cookie("mamori_session").unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    assert!(!cookie.contains("Secure"), "plain-HTTP test server");
+    let token = common::cookie_value(&cookie);
+    assert_eq!(token.len(), 64, "256-bit token in hex");
+    // Only the token's hash is stored.
+    let hash = mamori_web::accounts::token_hash(&token);
+    assert!(h.store.session(&token).await.unwrap().is_none());
+    assert!(h.store.session(&hash).await.unwrap().is_some());
+
+    let wrong = h.try_sign_in("kanri", "not-the-password").await;
+    let unknown = h.try_sign_in("nobody", "not-the-password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.set_cookie("mamori_session").is_none());
+    assert!(alert(&wrong.body).contains(WRONG_WORD));
+    assert_eq!(alert(&wrong.body), alert(&unknown.body));
+
+    // Signed in, the dashboard shows; signing out ends the session.
+    let b = h.sign_in("kanri").await;
+    assert_eq!(h.get("/", Some(&b)).await.status, StatusCode::OK);
+    let out = h
+        .post(
+            "/logout",
+            Some(&Harness::session_cookie(&b)),
+            &[("csrf", &b.csrf)],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location(), Some("/login"));
+    let after = h.get("/", Some(&b)).await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert_eq!(after.location(), Some("/login"));
+}
+
+async fn five_failures_lock_for_fifteen_minutes_known_or_not(url: String) {
+    let h = harness(&url).await;
+    for attempt in 1..=4 {
+        let r = h.try_sign_in("staff", "wrong-password!").await;
+        assert!(alert(&r.body).contains(WRONG_WORD), "attempt {attempt}");
+    }
+    let fifth = h.try_sign_in("staff", "wrong-password!").await;
+    assert!(alert(&fifth.body).contains(LOCK_WORD), "{}", fifth.body);
+    // Locked: even the right password is refused.
+    let locked = h.try_sign_in("staff", PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::UNAUTHORIZED);
+    assert!(alert(&locked.body).contains(LOCK_WORD));
+
+    // An unknown login behaves the same, so the lock does not reveal which logins exist.
+    let mut unknown_messages = Vec::new();
+    for _ in 0..6 {
+        unknown_messages
+            .push(alert(&h.try_sign_in("ghost", "wrong-password!").await.body).to_string());
+    }
+    assert!(unknown_messages[..4].iter().all(|m| m.contains(WRONG_WORD)));
+    assert!(unknown_messages[4].contains(LOCK_WORD) && unknown_messages[5].contains(LOCK_WORD));
+
+    h.clock.advance(TimeDelta::minutes(14));
+    assert!(alert(&h.try_sign_in("staff", PASSWORD).await.body).contains(LOCK_WORD));
+    h.clock.advance(TimeDelta::minutes(2));
+    let ok = h.try_sign_in("staff", PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let actions: Vec<String> = h
+        .store
+        .audit_entries(100, Some("staff"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.contains(&"lock".to_string()) && actions.contains(&"sign-in".to_string()));
+}
+
+async fn csrf_missing_or_forged_is_refused_and_changes_nothing(url: String) {
+    let h = harness(&url).await;
+    let b = h.sign_in("kanri").await;
+    let cookie = Harness::session_cookie(&b);
+    let forged: &[&[(&str, &str)]] = &[
+        &[("lang", "en")],
+        &[("lang", "en"), ("csrf", "")],
+        &[
+            ("lang", "en"),
+            (
+                "csrf",
+                "0000000000000000000000000000000000000000000000000000000000000000",
+            ),
+        ],
+    ];
+    for form in forged {
+        let r = h.post("/account/lang", Some(&cookie), form).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{form:?}");
+        assert!(r.body.contains("確認用トークン"), "clear message");
+    }
+    assert_eq!(h.store.user("kanri").await.unwrap().unwrap().lang, "ja");
+
+    let r = h
+        .post(
+            "/account/password",
+            Some(&cookie),
+            &[
+                ("current", PASSWORD),
+                ("new_password", "a-new-password-1"),
+                ("confirm", "a-new-password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = h.post("/logout", Some(&cookie), &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = h
+        .post(
+            "/audit/verify",
+            Some(&Harness::session_cookie(&h.sign_in("auditor").await)),
+            &[("csrf", &b.csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "another session's token");
+    // Still signed in with the old password.
+    assert_eq!(h.get("/", Some(&b)).await.status, StatusCode::OK);
+    assert_eq!(
+        h.try_sign_in("kanri", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Sign-in itself needs the pre-session token.
+    let r = h
+        .post(
+            "/login",
+            None,
+            &[("login", "kanri"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.set_cookie("mamori_session").is_none());
+
+    // With the token, the same changes go through.
+    let r = h
+        .post(
+            "/account/lang",
+            Some(&cookie),
+            &[("csrf", &b.csrf), ("lang", "en")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(h.store.user("kanri").await.unwrap().unwrap().lang, "en");
+    let page = h.get("/assets", Some(&b)).await;
+    assert!(page.body.contains("Information asset register"));
+}
+
+/// Who may open which page. Expected outcomes are written by hand from the rules in
+/// `mamori_core::access` and the fixture's appointments, not computed by the policy.
+async fn routes_by_role(url: String) {
+    use StatusCode as S;
+    const OK: S = S::OK;
+    const NO: S = S::FORBIDDEN;
+    const NF: S = S::NOT_FOUND;
+    const LOGIN: S = S::SEE_OTHER;
+    const BAD: S = S::BAD_REQUEST;
+    let h = harness(&url).await;
+    let roles = [
+        "ciso", "tokatsu", "sekinin", "kanri", "sysadm", "staff", "auditor", "",
+    ];
+    let k1_secret = format!("/assets/{}", K1_SECRET.0);
+    let k3_secret = format!("/assets/{}", K3_SECRET.0);
+    let k2_mid = format!("/assets/{}", K2_MID.0);
+    let k1_low = format!("/assets/{}", K1_LOW.0);
+    //                          CISO 統括 責任者(B2) 管理者(K1) システム(SYS1) 職員(G1) 監査 未ログイン
+    let table: Vec<(&str, [S; 8])> = vec![
+        ("/", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        ("/assets", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        (
+            "/assets?zone=lgwan&sort=name&q=A-",
+            [OK, OK, OK, OK, OK, OK, OK, LOGIN],
+        ),
+        ("/findings", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        ("/org", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        ("/account", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        ("/audit", [OK, OK, NO, NO, NO, NO, OK, LOGIN]),
+        (&k1_low, [OK, OK, NF, OK, NF, OK, OK, LOGIN]),
+        (&k1_secret, [OK, OK, NF, OK, NF, NO, OK, LOGIN]),
+        (&k3_secret, [OK, OK, OK, NF, OK, NF, OK, LOGIN]),
+        (&k2_mid, [OK, OK, NF, NF, OK, NF, OK, LOGIN]),
+        ("/assets/A-NO-SUCH", [NF, NF, NF, NF, NF, NF, NF, LOGIN]),
+        (
+            "/assets?zone=nowhere",
+            [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOGIN],
+        ),
+        (
+            "/assets?sort=secret",
+            [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOGIN],
+        ),
+    ];
+    // Names each role may not see (their visibility is Hidden or ExistenceOnly).
+    let withheld: [&[&str]; 8] = [
+        &[],
+        &[],
+        &[K1_LOW.1, K1_SECRET.1, K2_MID.1],
+        &[K3_SECRET.1, K2_MID.1],
+        &[K1_LOW.1, K1_SECRET.1],
+        &[K1_SECRET.1, K3_SECRET.1, K2_MID.1],
+        &[],
+        &[K1_LOW.1, K1_SECRET.1, K3_SECRET.1, K2_MID.1],
+    ];
+    let listing_pages = [
+        "/",
+        "/assets",
+        "/assets?sort=name",
+        "/assets?q=%E6%A5%B5%E7%A7%98",
+        "/assets?q=%E4%BD%8F%E6%B0%91",
+        "/assets?c=3A",
+        "/findings",
+        "/org",
+    ];
+    for (i, role) in roles.iter().enumerate() {
+        let browser: Option<Browser> = if role.is_empty() {
+            None
+        } else {
+            Some(h.sign_in(role).await)
+        };
+        for (path, expected) in &table {
+            let r = h.get(path, browser.as_ref()).await;
+            assert_eq!(r.status, expected[i], "{role:?} GET {path}");
+            if expected[i] == LOGIN {
+                assert_eq!(r.location(), Some("/login"), "{role:?} GET {path}");
+            }
+        }
+        for path in listing_pages {
+            let r = h.get(path, browser.as_ref()).await;
+            for name in withheld[i] {
+                assert!(!r.body.contains(name), "{role:?} GET {path} leaks {name}");
+            }
+        }
+    }
+    // Positive controls: the listing really shows what may be seen, and marks existence-only rows.
+    let staff = h.sign_in("staff").await;
+    let list = h.get("/assets", Some(&staff)).await;
+    assert!(list.body.contains(K1_LOW.1));
+    assert!(list.body.contains(K1_SECRET.0));
+    assert!(list.body.contains("（機密性3のため非表示）"));
+    assert!(!list.body.contains(K3_SECRET.0) && !list.body.contains(K2_MID.0));
+    // Searching a withheld name finds nothing, not even the ID of the existence-only row.
+    let search = h.get("/assets?q=%E6%A5%B5%E7%A7%98", Some(&staff)).await;
+    assert!(!search.body.contains(K1_SECRET.0));
+    let restricted = h.get(&k1_secret, Some(&staff)).await;
+    assert!(restricted.body.contains("詳細は"));
+    let ciso = h.sign_in("ciso").await;
+    let all = h.get("/assets", Some(&ciso)).await;
+    for (_, name) in [K1_LOW, K1_SECRET, K3_SECRET, K2_MID] {
+        assert!(all.body.contains(name));
+    }
+}
+
+async fn confidential_views_are_audited_and_the_chain_verifies(url: String) {
+    let h = harness(&url).await;
+    let kanri = h.sign_in("kanri").await;
+    let views = |entries: Vec<mamori_store::AuditEntry>| {
+        entries
+            .into_iter()
+            .filter(|e| e.action == "view")
+            .map(|e| (e.actor, e.entity_id))
+            .collect::<Vec<_>>()
+    };
+    let page = h.get(&format!("/assets/{}", K1_LOW.0), Some(&kanri)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        views(h.store.audit_entries(100, None).await.unwrap()).is_empty(),
+        "機密性1 is not audited"
+    );
+    let page = h
+        .get(&format!("/assets/{}", K1_SECRET.0), Some(&kanri))
+        .await;
+    assert!(page.body.contains(K1_SECRET.1) && page.body.contains("監査ログに記録"));
+    assert_eq!(
+        views(h.store.audit_entries(100, None).await.unwrap()),
+        [("web:kanri".to_string(), K1_SECRET.0.to_string())]
+    );
+    // The existence-only page is not a view of the details.
+    let staff = h.sign_in("staff").await;
+    h.get(&format!("/assets/{}", K1_SECRET.0), Some(&staff))
+        .await;
+    assert_eq!(
+        views(h.store.audit_entries(100, None).await.unwrap()).len(),
+        1
+    );
+
+    let auditor = h.sign_in("auditor").await;
+    let verified = h
+        .post(
+            "/audit/verify",
+            Some(&Harness::session_cookie(&auditor)),
+            &[("csrf", &auditor.csrf)],
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::OK);
+    assert!(
+        verified.body.contains("改ざんされていません"),
+        "{}",
+        verified.body
+    );
+    let denied = h
+        .post(
+            "/audit/verify",
+            Some(&Harness::session_cookie(&kanri)),
+            &[("csrf", &kanri.csrf)],
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
+
+async fn password_change_needs_the_current_password(url: String) {
+    let h = harness(&url).await;
+    let b = h.sign_in("sekinin").await;
+    let cookie = Harness::session_cookie(&b);
+    let wrong = h
+        .post(
+            "/account/password",
+            Some(&cookie),
+            &[
+                ("csrf", &b.csrf),
+                ("current", "nope-nope-nope"),
+                ("new_password", "brand-new-pass"),
+                ("confirm", "brand-new-pass"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.body.contains("現在のパスワードが正しくありません"));
+    let ok = h
+        .post(
+            "/account/password",
+            Some(&cookie),
+            &[
+                ("csrf", &b.csrf),
+                ("current", PASSWORD),
+                ("new_password", "brand-new-pass"),
+                ("confirm", "brand-new-pass"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(
+        h.get("/", Some(&b)).await.status,
+        StatusCode::OK,
+        "this session stays"
+    );
+    assert_eq!(
+        h.try_sign_in("sekinin", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        h.try_sign_in("sekinin", "brand-new-pass").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn security_headers_on_every_response(url: String) {
+    let h = harness(&url).await;
+    let b = h.sign_in("staff").await;
+    let responses = vec![
+        ("/login", h.get("/login", None).await),
+        ("/ signed out", h.get("/", None).await),
+        ("/", h.get("/", Some(&b)).await),
+        ("/audit (403)", h.get("/audit", Some(&b)).await),
+        ("/nowhere (404)", h.get("/nowhere", Some(&b)).await),
+        (
+            "/static/mamori.css",
+            h.get("/static/mamori.css", None).await,
+        ),
+        (
+            "csrf failure",
+            h.post("/logout", Some(&Harness::session_cookie(&b)), &[])
+                .await,
+        ),
+    ];
+    for (what, r) in &responses {
+        let header = |name: &str| {
+            r.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+        };
+        assert_eq!(
+            header("content-security-policy"),
+            mamori_web::CONTENT_SECURITY_POLICY,
+            "{what}"
+        );
+        assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
+        assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{what}");
+        assert_eq!(header("x-frame-options"), "DENY", "{what}");
+    }
+    // Error pages say what happened without internals.
+    let not_found = &responses[4].1;
+    assert!(not_found.body.contains("見つかりません") && not_found.body.contains("Not found"));
+    // No page refers to anything outside the server.
+    for (what, r) in &responses {
+        assert!(
+            !r.body.contains("http://") && !r.body.contains("https://"),
+            "{what}"
+        );
+        assert!(!r.body.contains("<script"), "{what}");
+    }
+}
+
+async fn expired_sessions_send_the_browser_to_sign_in(url: String) {
+    let h = harness(&url).await;
+    // Idle: 30 minutes without a request.
+    let b = h.sign_in("staff").await;
+    h.clock.advance(TimeDelta::minutes(29));
+    assert_eq!(h.get("/", Some(&b)).await.status, StatusCode::OK);
+    h.clock.advance(TimeDelta::minutes(29));
+    assert_eq!(
+        h.get("/", Some(&b)).await.status,
+        StatusCode::OK,
+        "activity keeps it alive"
+    );
+    h.clock.advance(TimeDelta::minutes(31));
+    let r = h.get("/", Some(&b)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/login"));
+    // Absolute: 10 hours after sign-in, however active.
+    let b = h.sign_in("staff").await;
+    for _ in 0..20 {
+        h.clock.advance(TimeDelta::minutes(29));
+        assert_eq!(h.get("/assets", Some(&b)).await.status, StatusCode::OK);
+    }
+    h.clock.advance(TimeDelta::minutes(25));
+    let r = h.get("/assets", Some(&b)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let expired = h.store.audit_entries(200, Some("staff")).await.unwrap();
+    assert_eq!(expired.iter().filter(|e| e.action == "expired").count(), 2);
+}
+
+mamori_testkit::both_backends!(
+    sign_in_succeeds_and_failures_do_not_reveal_accounts,
+    five_failures_lock_for_fifteen_minutes_known_or_not,
+    csrf_missing_or_forged_is_refused_and_changes_nothing,
+    routes_by_role,
+    confidential_views_are_audited_and_the_chain_verifies,
+    password_change_needs_the_current_password,
+    security_headers_on_every_response,
+    expired_sessions_send_the_browser_to_sign_in,
+);
