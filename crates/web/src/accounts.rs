@@ -424,17 +424,20 @@ pub async fn demo_accounts(
             Role::SystemAdministrator,
             Role::Auditor,
         ];
-        staff
+        let holders: Vec<&mamori_core::Staff> = staff
             .iter()
-            .filter(|s| s.active)
+            .filter(|s| s.active && roles_of(&s.id).contains(&role))
+            .collect();
+        // Prefer someone holding no other management role; the 統括 usually also heads a 部.
+        holders
+            .iter()
             .find(|s| {
-                let roles = roles_of(&s.id);
-                roles.contains(&role)
-                    && roles
-                        .iter()
-                        .filter(|r| management.contains(r))
-                        .all(|r| *r == role)
+                roles_of(&s.id)
+                    .iter()
+                    .filter(|r| management.contains(r))
+                    .all(|r| *r == role)
             })
+            .or(holders.first())
             .map(|s| s.id.clone())
     };
     let ordinary = staff

@@ -338,13 +338,15 @@ pub async fn list(
                 (
                     l.code.clone(),
                     l.code.clone(),
-                    format!("{} {}", l.code, l.label.get(lang)),
+                    l.label.get(lang).to_string(),
                 )
             }),
             selected.as_ref(),
         )
     };
+    let systems = state.store.systems().await?;
     let page_model = AssetListPage {
+        may_create: crate::edit::may_create_in(&policy, &viewer, &org, &systems),
         p: viewer.chrome(&org, "assets"),
         total,
         first,
@@ -505,6 +507,7 @@ pub async fn detail(
                 fields: fields(&asset, &org, &scheme, lang),
                 audited,
                 may_edit,
+                disposed: asset.status == AssetStatus::Disposed,
                 history,
             };
             Ok(html(&page)?.into_response())
@@ -523,7 +526,7 @@ fn fields(a: &Asset, org: &OrgView, scheme: &Scheme, lang: Lang) -> Vec<(String,
         a.classification
             .code(d)
             .map(|c| match scheme.scale(d).level(c) {
-                Some(l) => format!("{} {}", l.code, l.label.get(lang)),
+                Some(l) => l.label.get(lang).to_string(),
                 None => c.to_string(),
             })
             .unwrap_or_else(|| lang.pick("未設定", "not set").to_string())

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 mod assets;
+mod edit;
 mod error;
 mod headers;
 mod pages;
@@ -124,7 +125,10 @@ pub fn router(state: AppState) -> Router {
         .route("/account/password", post(session::change_password))
         .route("/account/lang", post(session::change_lang))
         .route("/assets", get(assets::list))
+        .route("/assets/new", get(edit::new_form).post(edit::create))
         .route("/assets/{id}", get(assets::detail))
+        .route("/assets/{id}/edit", get(edit::edit_form).post(edit::update))
+        .route("/assets/{id}/dispose", post(edit::dispose))
         .route("/findings", get(pages::findings))
         .route("/audit", get(pages::audit))
         .route("/audit/verify", post(pages::verify_audit))

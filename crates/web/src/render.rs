@@ -133,6 +133,7 @@ pub struct AssetRow {
 #[template(path = "assets.html")]
 pub struct AssetListPage {
     pub p: Chrome,
+    pub may_create: bool,
     pub rows: Vec<AssetRow>,
     pub total: usize,
     pub first: usize,
@@ -161,6 +162,7 @@ pub struct AssetPage {
     pub fields: Vec<(String, String)>,
     pub audited: bool,
     pub may_edit: bool,
+    pub disposed: bool,
     pub history: Vec<AuditRow>,
 }
 
@@ -219,4 +221,27 @@ pub struct OrgPage {
     pub org_name: String,
     pub departments: Vec<DepartmentRow>,
     pub role_holders: Vec<(String, String, Vec<String>)>,
+}
+
+/// One input of the asset form.
+pub struct FormField {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// `text`, `select`, `checkbox`, `date` or `textarea`.
+    pub input: &'static str,
+    pub value: String,
+    pub checked: bool,
+    pub options: Vec<Opt>,
+    pub required: bool,
+}
+
+#[derive(Template)]
+#[template(path = "asset_form.html")]
+pub struct AssetFormPage {
+    pub p: Chrome,
+    /// `None` when creating.
+    pub id: Option<String>,
+    pub action: String,
+    pub fields: Vec<FormField>,
+    pub errors: Vec<String>,
 }

@@ -456,7 +456,180 @@ async fn expired_sessions_send_the_browser_to_sign_in(url: String) {
     assert_eq!(expired.iter().filter(|e| e.action == "expired").count(), 2);
 }
 
+fn asset_form<'a>(
+    csrf: &'a str,
+    id: &'a str,
+    name: &'a str,
+    department: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("id", id),
+        ("name", name),
+        ("kind", "information"),
+        ("department", department),
+        ("zone", "lgwan"),
+        ("c", "2"),
+        ("i", "2"),
+        ("a", "2"),
+        ("personal_info", "1"),
+        ("retention", "5年"),
+        ("disposal_method", "溶解処理"),
+        ("status", "in-use"),
+        ("next_review", "2027-04-01"),
+    ]
+}
+
+async fn assets_are_created_edited_and_disposed_only_where_the_policy_allows(url: String) {
+    let h = harness(&url).await;
+    let kanri = h.sign_in("kanri").await;
+    let staff = h.sign_in("staff").await;
+    let auditor = h.sign_in("auditor").await;
+    let kc = Harness::session_cookie(&kanri);
+    assert_eq!(
+        h.get("/assets/new", Some(&kanri)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.get("/assets/new", Some(&staff)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        h.get("/assets/new", Some(&auditor)).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Create in the 課 they manage.
+    let r = h
+        .post(
+            "/assets/new",
+            Some(&kc),
+            &asset_form(&kanri.csrf, "A-NEW", "新しい資産", "K1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), Some("/assets/A-NEW"));
+    let created = h.store.asset("A-NEW").await.unwrap().unwrap();
+    assert!(created.personal_info && created.department.as_deref() == Some("K1"));
+    let entry = &h.store.audit_entries(1, Some("A-NEW")).await.unwrap()[0];
+    assert_eq!(
+        (entry.action.as_str(), entry.actor.as_str()),
+        ("create", "web:kanri")
+    );
+
+    // Not in someone else's 課; not without a name; not without the token; not an existing ID.
+    let r = h
+        .post(
+            "/assets/new",
+            Some(&kc),
+            &asset_form(&kanri.csrf, "A-OTHER", "他課の資産", "K3"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = h
+        .post(
+            "/assets/new",
+            Some(&kc),
+            &asset_form(&kanri.csrf, "A-NONAME", "", "K1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("情報資産名") && r.body.contains("必須"),
+        "{}",
+        r.body
+    );
+    let r = h
+        .post(
+            "/assets/new",
+            Some(&kc),
+            &asset_form("forged", "A-FORGED", "偽造", "K1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = h
+        .post(
+            "/assets/new",
+            Some(&kc),
+            &asset_form(&kanri.csrf, K3_SECRET.0, "上書き", "K1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    for id in ["A-OTHER", "A-NONAME", "A-FORGED"] {
+        assert!(h.store.asset(id).await.unwrap().is_none(), "{id}");
+    }
+    assert_eq!(
+        h.store.asset(K3_SECRET.0).await.unwrap().unwrap().name,
+        K3_SECRET.1
+    );
+
+    // Edit: renaming is allowed, moving the asset to a 課 they do not manage is not.
+    let edit = format!("/assets/{}/edit", K1_LOW.0);
+    assert_eq!(h.get(&edit, Some(&kanri)).await.status, StatusCode::OK);
+    let r = h
+        .post(
+            &edit,
+            Some(&kc),
+            &asset_form(&kanri.csrf, "", "公開資料（改訂）", "K3"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = h
+        .post(
+            &edit,
+            Some(&kc),
+            &asset_form(&kanri.csrf, "", "公開資料（改訂）", "K1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        h.store.asset(K1_LOW.0).await.unwrap().unwrap().name,
+        "公開資料（改訂）"
+    );
+    // Staff may see the asset but not change it; a hidden asset is not found.
+    let sc = Harness::session_cookie(&staff);
+    let r = h
+        .post(
+            &edit,
+            Some(&sc),
+            &asset_form(&staff.csrf, "", "職員による変更", "K1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        h.get(&edit, Some(&staff)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let hidden = format!("/assets/{}/edit", K3_SECRET.0);
+    assert_eq!(
+        h.get(&hidden, Some(&staff)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        h.store.asset(K1_LOW.0).await.unwrap().unwrap().name,
+        "公開資料（改訂）"
+    );
+
+    // Dispose.
+    let dispose = format!("/assets/{}/dispose", K1_LOW.0);
+    let r = h.post(&dispose, Some(&sc), &[("csrf", &staff.csrf)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = h.post(&dispose, Some(&kc), &[("csrf", &kanri.csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let disposed = h.store.asset(K1_LOW.0).await.unwrap().unwrap();
+    assert_eq!(disposed.status, mamori_core::AssetStatus::Disposed);
+    assert_eq!(
+        disposed.disposed_on,
+        Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap())
+    );
+    assert!(matches!(
+        h.store.verify_audit().await.unwrap(),
+        mamori_store::AuditVerdict::Intact { .. }
+    ));
+}
+
 mamori_testkit::both_backends!(
+    assets_are_created_edited_and_disposed_only_where_the_policy_allows,
     sign_in_succeeds_and_failures_do_not_reveal_accounts,
     five_failures_lock_for_fifteen_minutes_known_or_not,
     csrf_missing_or_forged_is_refused_and_changes_nothing,
