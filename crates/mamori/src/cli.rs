@@ -158,9 +158,12 @@ pub enum AssetsCommand {
         /// JSON で出力する / print JSON
         #[arg(long)]
         json: bool,
-        /// 表示件数の上限 / show at most this many
-        #[arg(long)]
+        /// 表示件数（表形式の既定は100件） / show at most this many (table default 100)
+        #[arg(long, conflicts_with = "all")]
         limit: Option<i64>,
+        /// 該当するすべてを表示する / show every matching asset
+        #[arg(long)]
+        all: bool,
         /// 検索にかかった時間を表示する / print the query time
         #[arg(long)]
         timing: bool,

@@ -392,6 +392,24 @@ fn init_then_list_filters() {
         .map(|a| a["id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(ids, ["A-2"]);
+    let run = ok(ja(&[
+        "assets", "list", "--zone", "lgwan", "--limit", "1", "--db", db,
+    ]));
+    assert!(
+        run.stdout.contains("全2件のうち1件を表示"),
+        "{}",
+        run.stdout
+    );
+    let run = ok(ja(&[
+        "assets", "list", "--zone", "lgwan", "--all", "--db", db,
+    ]));
+    assert!(
+        run.stdout.contains("A-2")
+            && run.stdout.contains("A-3")
+            && run.stdout.trim_end().ends_with("2件"),
+        "{}",
+        run.stdout
+    );
     let run = ja(&["assets", "list", "--min-confidentiality", "3A", "--db", db]);
     assert_eq!(run.code, 2);
     assert!(

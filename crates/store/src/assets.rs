@@ -40,6 +40,9 @@ const COLUMNS: [&str; 25] = [
     "updated_at",
 ];
 
+/// Changed rows after which an import refreshes the planner's statistics.
+const ANALYZE_AFTER: usize = 1000;
+
 /// Which assets to list. Empty fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct AssetFilter {
@@ -50,6 +53,57 @@ pub struct AssetFilter {
     pub status: Option<AssetStatus>,
     pub limit: Option<i64>,
     pub offset: i64,
+}
+
+/// A value bound to a filter placeholder.
+enum Bound {
+    Text(&'static str),
+    Owned(String),
+    Int(i64),
+}
+
+impl AssetFilter {
+    /// The WHERE clause (empty, or starting with a space) with `$1…` placeholders, and its values.
+    fn conditions(&self) -> (String, Vec<Bound>) {
+        let mut parts = Vec::new();
+        let mut values = Vec::new();
+        let mut add = |column: &str, op: &str, value: Bound| {
+            values.push(value);
+            parts.push(format!("{column} {op} ${}", values.len()));
+        };
+        if let Some(z) = self.zone {
+            add("zone", "=", Bound::Text(z.id()));
+        }
+        if let Some(r) = self.min_confidentiality_rank {
+            add(
+                "confidentiality_rank",
+                ">=",
+                Bound::Int(i64::try_from(r).unwrap_or(i64::MAX)),
+            );
+        }
+        if let Some(d) = &self.department {
+            add("department", "=", Bound::Owned(d.clone()));
+        }
+        if let Some(s) = self.status {
+            add("status", "=", Bound::Text(s.id()));
+        }
+        if parts.is_empty() {
+            (String::new(), values)
+        } else {
+            (format!(" WHERE {}", parts.join(" AND ")), values)
+        }
+    }
+}
+
+fn bind_all<'q>(mut q: crate::sql::AnyQuery<'q>, values: &'q [Bound]) -> crate::sql::AnyQuery<'q> {
+    for v in values {
+        q = match v {
+            Bound::Text(t) => q.bind(*t),
+            Bound::Owned(t) => q.bind(t.as_str()),
+            Bound::Int(i) => q.bind(*i),
+        };
+    }
+    q
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -149,55 +203,42 @@ impl Store {
         upsert(&mut tx, self.backend, &writes, scheme, at).await?;
         append(&mut tx, self.backend, head, at, actor, records).await?;
         tx.commit().await?;
+        if summary.created + summary.updated >= ANALYZE_AFTER {
+            // Fresh statistics let the planner pick the page-walking index for listings.
+            sqlx::query("ANALYZE assets").execute(&self.pool).await?;
+        }
         Ok(summary)
     }
 
     pub async fn assets(&self, filter: &AssetFilter) -> Result<Vec<Asset>> {
-        let mut sql = format!("SELECT {} FROM assets", COLUMNS.join(", "));
-        let mut conditions = Vec::new();
-        let mut n = 0;
-        let mut next = || {
-            n += 1;
-            format!("${n}")
-        };
-        if filter.zone.is_some() {
-            conditions.push(format!("zone = {}", next()));
-        }
-        if filter.min_confidentiality_rank.is_some() {
-            conditions.push(format!("confidentiality_rank >= {}", next()));
-        }
-        if filter.department.is_some() {
-            conditions.push(format!("department = {}", next()));
-        }
-        if filter.status.is_some() {
-            conditions.push(format!("status = {}", next()));
-        }
-        if !conditions.is_empty() {
-            sql.push_str(" WHERE ");
-            sql.push_str(&conditions.join(" AND "));
-        }
-        sql.push_str(" ORDER BY id");
-        if filter.limit.is_some() {
-            sql.push_str(&format!(" LIMIT {} OFFSET {}", next(), next()));
-        }
-        let mut q = sqlx::query(&sql);
-        if let Some(z) = filter.zone {
-            q = q.bind(z.id());
-        }
-        if let Some(r) = filter.min_confidentiality_rank {
-            q = q.bind(i64::try_from(r).unwrap_or(i64::MAX));
-        }
-        if let Some(d) = &filter.department {
-            q = q.bind(d.as_str());
-        }
-        if let Some(s) = filter.status {
-            q = q.bind(s.id());
-        }
+        let (conditions, mut values) = filter.conditions();
+        let mut sql = format!(
+            "SELECT {} FROM assets{conditions} ORDER BY id",
+            COLUMNS.join(", ")
+        );
         if let Some(limit) = filter.limit {
-            q = q.bind(limit).bind(filter.offset);
+            sql.push_str(&format!(
+                " LIMIT ${} OFFSET ${}",
+                values.len() + 1,
+                values.len() + 2
+            ));
+            values.push(Bound::Int(limit));
+            values.push(Bound::Int(filter.offset));
         }
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = bind_all(sqlx::query(&sql), &values)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(asset_from_row).collect()
+    }
+
+    /// How many assets match the filter (its limit and offset aside).
+    pub async fn count_matching(&self, filter: &AssetFilter) -> Result<i64> {
+        let (conditions, values) = filter.conditions();
+        let sql = format!("SELECT COUNT(*) FROM assets{conditions}");
+        let row = bind_all(sqlx::query(&sql), &values)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
     }
 
     pub async fn asset(&self, id: &str) -> Result<Option<Asset>> {

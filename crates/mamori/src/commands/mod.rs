@@ -39,8 +39,19 @@ pub async fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
                     filter,
                     json,
                     limit,
+                    all,
                     timing,
-                } => list(&store, &filter, json, limit, timing, lang).await,
+                } => {
+                    // A terminal gets a page, not a dump of the whole register; JSON is for
+                    // programs and gets everything unless a limit is given.
+                    let limit = match (all, json, limit) {
+                        (true, _, _) => None,
+                        (false, _, Some(l)) => Some(l),
+                        (false, true, None) => None,
+                        (false, false, None) => Some(DEFAULT_PAGE),
+                    };
+                    list(&store, &filter, json, limit, timing, lang).await
+                }
             }
         }
         Command::Check(args) => {
@@ -412,6 +423,9 @@ async fn export(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Rows a terminal listing shows unless told otherwise.
+const DEFAULT_PAGE: i64 = 100;
+
 async fn list(
     store: &Store,
     args: &FilterArgs,
@@ -424,6 +438,10 @@ async fn list(
     f.limit = limit;
     let started = Instant::now();
     let assets = store.assets(&f).await?;
+    let total = match limit {
+        Some(l) if assets.len() as i64 >= l => store.count_matching(&f).await?,
+        _ => assets.len() as i64,
+    };
     let elapsed = started.elapsed();
     if json {
         println!("{}", serde_json::to_string_pretty(&assets)?);
@@ -465,17 +483,24 @@ async fn list(
             lang.pick("状態", "Status"),
         ];
         print!("{}", table(&headers, &rows));
+        let shown = assets.len() as i64;
         println!(
             "{}",
-            match lang {
-                Lang::Ja => format!("{}件", assets.len()),
-                Lang::En => format!("{} assets", assets.len()),
+            match (lang, shown < total) {
+                (Lang::Ja, false) => format!("{total}件"),
+                (Lang::En, false) => format!("{total} assets"),
+                (Lang::Ja, true) => format!(
+                    "全{total}件のうち{shown}件を表示しました。すべて表示するには --all、ファイルに出すには assets export を使ってください。"
+                ),
+                (Lang::En, true) => format!(
+                    "Showing {shown} of {total} assets. Use --all for every one, or assets export for a file."
+                ),
             }
         );
     }
     if timing {
         eprintln!(
-            "query: {:.2} ms ({} rows)",
+            "query: {:.2} ms ({} of {total} rows)",
             elapsed.as_secs_f64() * 1000.0,
             assets.len()
         );
