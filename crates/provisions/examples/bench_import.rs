@@ -24,7 +24,7 @@ fn main() {
             );
         }
         for s in ["ア", "イ", "ウ"] {
-            let _ = write!(text, "  {s} 細分{s}の内容を定めること。\n");
+            let _ = writeln!(text, "  {s} 細分{s}の内容を定めること。");
         }
         let _ = write!(
             text,
