@@ -9,6 +9,8 @@ pub mod compliance;
 pub mod lang;
 pub mod org;
 pub mod register;
+pub mod risk;
+pub mod threats;
 pub mod zone;
 
 pub use asset::{Asset, AssetKind, AssetStatus, ServiceTerms};
