@@ -8,6 +8,7 @@ pub mod classification;
 pub mod compliance;
 pub mod lang;
 pub mod org;
+pub mod policy_doc;
 pub mod register;
 pub mod risk;
 pub mod threats;

@@ -6,10 +6,12 @@
 //! a line that continues a sentence is joined to it. Numbering is checked: a gap or a duplicate
 //! article is an error naming its line, never silently renumbered.
 
+mod diff;
 mod model;
 mod numerals;
 mod parse;
 
+pub use diff::{Change, ChangeKind, diff};
 pub use model::{Article, Item, Paragraph, Provision, Regulation, Subitem, Supplementary};
 pub use parse::{article_number, parse};
 

@@ -162,3 +162,43 @@ fn kanji_numerals_branch_articles_and_national_style_items() {
     );
     assert_eq!(r.articles[0].caption.as_deref(), Some("目的"));
 }
+
+#[test]
+fn diff_of_the_seed_against_its_state_before_the_2024_amendment() {
+    // Before 令６訓令８, 第2条 had no 第14号 (外部サービス) and 第6条第7号 had no ウ.
+    let before: String = SEED
+        .replace(
+            "（１４） 外部サービス（クラウドサービス） クラウドサービスをいう。",
+            "",
+        )
+        .replace(
+            "ウ ソーシャルメディアサービスを利用する場合 ソーシャルメディアサービ",
+            "",
+        )
+        .replace(
+            "スの運用手順を定め、ソーシャルメディアサービスで発信できる情報を規定",
+            "",
+        )
+        .replace(
+            "し、利用するソーシャルメディアサービスごとの責任者を定めること。",
+            "",
+        );
+    let (old, new) = (parse(&before).unwrap(), parse(SEED).unwrap());
+    let changes: Vec<(String, mamori_provisions::ChangeKind)> = mamori_provisions::diff(&old, &new)
+        .into_iter()
+        .map(|c| (c.citation, c.kind))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (
+                "第2条第14号".to_string(),
+                mamori_provisions::ChangeKind::Added
+            ),
+            (
+                "第6条第7号ウ".to_string(),
+                mamori_provisions::ChangeKind::Added
+            ),
+        ]
+    );
+}
