@@ -11,11 +11,15 @@ fuzz_target!(|data: &[u8]| {
     for policy in [Policy::default(), Policy::recommended()] {
         let out = sanitize(data, &policy, &ctx);
         assert!(!out.report.actions.iter().any(|a| a == "internal-fault"));
-        let msg = MessageParser::default().parse(&out.message).expect("output parses");
+        let msg = MessageParser::default()
+            .parse(&out.message)
+            .expect("output parses");
         for part in &msg.parts {
             if let Some(ct) = part.content_type() {
-                assert!(!(ct.ctype().eq_ignore_ascii_case("text")
-                    && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("html"))));
+                assert!(
+                    !(ct.ctype().eq_ignore_ascii_case("text")
+                        && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("html")))
+                );
             }
         }
     }
