@@ -7,6 +7,7 @@ pub mod citation;
 pub mod classification;
 pub mod compliance;
 pub mod lang;
+pub mod measures;
 pub mod org;
 pub mod policy_doc;
 pub mod register;
