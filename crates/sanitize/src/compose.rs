@@ -173,8 +173,7 @@ fn attachment_headers(a: &Delivered, charset: OutputCharset) -> String {
         s.push_str(&format!(" filename=\"{plain}\"\r\n"));
     } else {
         // RFC 2231, split into continuations of at most 60 characters.
-        let pct = percent_encode(&a.name);
-        let pieces = split_pct(&pct, 60);
+        let pieces = percent_pieces(&a.name, 60);
         for (i, piece) in pieces.iter().enumerate() {
             let sep = if i + 1 < pieces.len() { ";" } else { "" };
             if i == 0 {
@@ -188,34 +187,59 @@ fn attachment_headers(a: &Delivered, charset: OutputCharset) -> String {
     s
 }
 
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Split without cutting a %XX escape.
-fn split_pct(s: &str, max: usize) -> Vec<&str> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < bytes.len() {
-        let mut end = (start + max).min(bytes.len());
-        if end < bytes.len() {
-            if bytes.get(end.wrapping_sub(1)) == Some(&b'%') {
-                end -= 1;
-            } else if bytes.get(end.wrapping_sub(2)) == Some(&b'%') {
-                end -= 2;
+/// RFC 2231 percent-encoding in pieces of at most `max` characters, split only between
+/// characters: RFC 2231 joins octets before decoding, but many readers (mail-parser among
+/// them) decode each piece on its own.
+fn percent_pieces(s: &str, max: usize) -> Vec<String> {
+    let mut pieces = vec![String::new()];
+    for c in s.chars() {
+        let mut enc = String::new();
+        let mut buf = [0u8; 4];
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+                enc.push(b as char);
+            } else {
+                enc.push_str(&format!("%{b:02X}"));
             }
         }
-        out.push(&s[start..end]);
-        start = end;
+        let current_len = pieces.last().map_or(0, String::len);
+        if current_len > 0 && current_len + enc.len() > max {
+            pieces.push(String::new());
+        }
+        if let Some(last) = pieces.last_mut() {
+            last.push_str(&enc);
+        }
     }
-    out
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc2231_pieces_never_split_a_character() {
+        let pieces = percent_pieces("見積書（第2版）最終.docx", 20);
+        assert!(pieces.iter().all(|p| p.len() <= 20), "{pieces:?}");
+        for p in &pieces {
+            // Every piece decodes to whole UTF-8 characters.
+            let bytes: Vec<u8> = {
+                let mut out = Vec::new();
+                let b = p.as_bytes();
+                let mut i = 0;
+                while i < b.len() {
+                    if b[i] == b'%' {
+                        out.push(u8::from_str_radix(&p[i + 1..i + 3], 16).unwrap());
+                        i += 3;
+                    } else {
+                        out.push(b[i]);
+                        i += 1;
+                    }
+                }
+                out
+            };
+            assert!(String::from_utf8(bytes).is_ok(), "{p}");
+        }
+        assert_eq!(pieces.concat().matches('%').count(), 9 * 3);
+    }
 }

@@ -1033,3 +1033,36 @@ fn policy_file_drives_the_decisions() {
     assert_eq!(out.quarantined[0].name, "b.pdf");
     assert_eq!(out.quarantined[0].content_type, "application/pdf");
 }
+
+#[test]
+fn iso_2022_jp_output_keeps_japanese_attachment_names() {
+    let raw = multipart(
+        HEADERS,
+        "mixed",
+        "MIX",
+        &[
+            text_part("添付します"),
+            attachment(
+                "application/vnd.ms-word.document.macroEnabled.12",
+                "filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8%EF%BC%88%E7%AC%AC2%E7%89%88%EF%BC%89.docm",
+                &docm(),
+            ),
+        ],
+    );
+    let policy = Policy {
+        output_charset: OutputCharset::Iso2022Jp,
+        ..Policy::recommended()
+    };
+    let out = sanitize(raw.as_bytes(), &policy, &ctx());
+    assert_invariants(&out, &policy);
+    assert!(out.message.is_ascii());
+    let p = parse_output(&out);
+    assert_eq!(p.attachments.len(), 1);
+    assert_eq!(p.attachments[0].0, "見積書（第2版）.docx");
+    assert!(
+        p.raw.contains("name=\"=?ISO-2022-JP?B?"),
+        "{}",
+        &p.raw[..p.raw.len().min(2000)]
+    );
+    assert!(p.body.contains("見積書（第2版）.docx として添付しました"));
+}

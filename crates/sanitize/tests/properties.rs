@@ -65,7 +65,8 @@ fn payload_strategy() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-const NAMES: [&str; 12] = [
+const NAMES: [&str; 13] = [
+    "令和7年度情報セキュリティ研修資料（最終版）改訂.docx",
     "見積書.xlsm",
     "請求書.pdf",
     "setup.exe",
