@@ -5,8 +5,10 @@
 
 pub mod check;
 pub mod demo;
+mod docx;
 mod error;
 mod formula_guard;
+pub mod policy;
 pub mod register;
 
 pub use error::AppError;

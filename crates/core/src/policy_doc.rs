@@ -21,6 +21,20 @@ pub enum DocumentTier {
 }
 
 impl DocumentTier {
+    pub const ALL: [DocumentTier; 3] = [DocumentTier::Regulation, DocumentTier::Standards, DocumentTier::Procedures];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            DocumentTier::Regulation => "regulation",
+            DocumentTier::Standards => "standards",
+            DocumentTier::Procedures => "procedures",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DocumentTier> {
+        DocumentTier::ALL.into_iter().find(|t| t.id() == text.trim())
+    }
+
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
             DocumentTier::Regulation => {
@@ -58,6 +72,28 @@ pub enum VersionState {
 }
 
 impl VersionState {
+    pub const ALL: [VersionState; 5] = [
+        VersionState::Draft,
+        VersionState::UnderReview,
+        VersionState::Approved,
+        VersionState::InForce,
+        VersionState::Superseded,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            VersionState::Draft => "draft",
+            VersionState::UnderReview => "under-review",
+            VersionState::Approved => "approved",
+            VersionState::InForce => "in-force",
+            VersionState::Superseded => "superseded",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<VersionState> {
+        VersionState::ALL.into_iter().find(|s| s.id() == text.trim())
+    }
+
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
             VersionState::Draft => lang.pick("起案中", "Draft"),
@@ -250,6 +286,17 @@ mod tests {
             v.transition(VersionState::Draft, &[Role::Ciso]),
             Err(TransitionError::NotAllowed { .. })
         ));
+    }
+
+    #[test]
+    fn ids_round_trip() {
+        for t in DocumentTier::ALL {
+            assert_eq!(DocumentTier::parse(t.id()), Some(t));
+        }
+        for s in VersionState::ALL {
+            assert_eq!(VersionState::parse(s.id()), Some(s));
+        }
+        assert_eq!(VersionState::parse("done"), None);
     }
 
     #[test]

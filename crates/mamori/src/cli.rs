@@ -42,6 +42,49 @@ pub enum Command {
     Net(NetCommand),
     /// メール1通を無害化する / sanitise one internet mail (無害化)
     Sanitize(SanitizeArgs),
+    /// 規程・対策基準・実施手順（第9条・第10条） / policy documents
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// 条文（テキスト又は .docx）を取り込み、新しい版（起案中）にする / import text or .docx as a new draft version
+    Import {
+        file: PathBuf,
+        /// 文書ID（例: kitei、kijun） / document ID
+        #[arg(long)]
+        id: String,
+        /// 区分 / tier
+        #[arg(long, value_enum, default_value_t = Tier::Regulation)]
+        tier: Tier,
+        /// 文書名（省略時は本文の題名） / title (default: the title line)
+        #[arg(long)]
+        title: Option<String>,
+        /// 改正内容の要旨 / what changed
+        #[arg(long, default_value = "")]
+        summary: String,
+        /// 見直しの周期（月） / review cycle in months
+        #[arg(long, default_value_t = 12)]
+        review_months: u32,
+    },
+    /// 文書の一覧 / list documents
+    List,
+    /// 条文を表示する / show the provisions of a version
+    Show {
+        id: String,
+        #[arg(long)]
+        version: Option<u32>,
+    },
+    /// 二つの版の新旧対照 / provision-by-provision differences between two versions
+    Diff { id: String, from: u32, to: u32 },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum Tier {
+    Regulation,
+    Standards,
+    Procedures,
 }
 
 #[derive(Subcommand, Debug)]

@@ -505,3 +505,89 @@ fn sanitize_turns_html_mail_into_text_with_defanged_links() {
         run.stderr
     );
 }
+
+#[test]
+fn policy_import_versions_and_diff_in_utf8_and_shift_jis() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let db = db.to_str().unwrap();
+    ok(ja(&["init", "--name", "能代市", "--db", db]));
+    let seed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../provisions/tests/fixtures/noshiro_security_regulation.txt"
+    );
+    let run = ok(ja(&[
+        "policy",
+        "import",
+        seed,
+        "--id",
+        "kitei",
+        "--summary",
+        "現行",
+        "--db",
+        db,
+    ]));
+    assert!(
+        run.stdout.contains("第1版") && run.stdout.contains("条 10、附則 3"),
+        "{}",
+        run.stdout
+    );
+    // The version before 令６訓令８, saved by Excel-era tools in Shift_JIS.
+    let text = std::fs::read_to_string(seed).unwrap().replace(
+        "（１４） 外部サービス（クラウドサービス） クラウドサービスをいう。",
+        "",
+    );
+    let (sjis, _, bad) = encoding_rs::SHIFT_JIS.encode(&text);
+    assert!(!bad);
+    let old = dir.path().join("旧規程.txt");
+    std::fs::write(&old, &sjis).unwrap();
+    ok(ja(&[
+        "policy",
+        "import",
+        old.to_str().unwrap(),
+        "--id",
+        "kitei",
+        "--db",
+        db,
+    ]));
+    let run = ok(ja(&["policy", "diff", "kitei", "2", "1", "--db", db]));
+    assert!(
+        run.stdout.contains("■ 第2条第14号 [追加]") && run.stdout.contains("変更 1件"),
+        "{}",
+        run.stdout
+    );
+    let run = ok(ja(&[
+        "policy",
+        "show",
+        "kitei",
+        "--version",
+        "1",
+        "--db",
+        db,
+    ]));
+    assert!(
+        run.stdout
+            .contains("第6条第2号イ ＬＧＷＡＮ接続系においては"),
+        "{}",
+        run.stdout
+    );
+    let bad = dir.path().join("memo.txt");
+    std::fs::write(&bad, "議事録\n本日は晴れ。\n").unwrap();
+    let run = ja(&[
+        "policy",
+        "import",
+        bad.to_str().unwrap(),
+        "--id",
+        "x",
+        "--db",
+        db,
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("1行目「議事録」"), "{}", run.stderr);
+    let run = ok(ja(&["policy", "list", "--db", db]));
+    assert!(
+        run.stdout.contains("kitei") && run.stdout.contains("第2版"),
+        "{}",
+        run.stdout
+    );
+}

@@ -1,9 +1,9 @@
 //! The provision tree of a regulation.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A whole regulation as written: title, enactment, preamble, articles and supplementary provisions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Regulation {
     pub title: String,
     /// 制定日 as written (e.g. 令和３年２月１日).
@@ -18,7 +18,7 @@ pub struct Regulation {
 }
 
 /// 第N条 (or 第N条のM).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Article {
     pub number: u32,
     /// 枝番: 第2条の2 has branch Some(2).
@@ -33,7 +33,7 @@ pub struct Article {
 }
 
 /// 項. The first paragraph of an article carries no number in the text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Paragraph {
     pub number: u32,
     pub caption: Option<String>,
@@ -43,7 +43,7 @@ pub struct Paragraph {
 }
 
 /// 号: （１）, (1) or 一.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     pub number: u32,
     pub text: String,
@@ -52,7 +52,7 @@ pub struct Item {
 }
 
 /// 細分: ア, イ, ウ …
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subitem {
     /// 0 = ア, 1 = イ …
     pub index: u8,
@@ -62,7 +62,7 @@ pub struct Subitem {
 }
 
 /// 附則, optionally titled with the amending instrument (e.g. 令和５年８月２９日訓令第１０号).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Supplementary {
     pub title: Option<String>,
     pub paragraphs: Vec<Paragraph>,
@@ -70,7 +70,7 @@ pub struct Supplementary {
 }
 
 /// One provision flattened, for listings, links and diffs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provision {
     /// Japanese legal citation, e.g. 第6条第2号イ, 第10条第2項, 附則第1項.
     pub citation: String,

@@ -6,6 +6,7 @@ mod assets;
 pub mod audit;
 mod error;
 mod org;
+mod policy;
 mod sql;
 mod users;
 
@@ -13,6 +14,7 @@ pub use assets::{AssetFilter, ImportPlan, ImportSummary};
 pub use audit::{AuditEntry, AuditVerdict, Break};
 pub use error::StoreError;
 pub use org::{OrgData, Organisation};
+pub use policy::{DocumentSummary, PolicyDocument, StoredVersion};
 pub use users::{NewUser, SessionRecord, UserAccount};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -463,7 +463,87 @@ async fn scheme_texts_can_be_edited_but_not_its_levels(url: String) {
     assert_eq!(audit_count(&store).await, before + 1);
 }
 
+async fn policy_documents_keep_versions(url: String) {
+    use mamori_core::policy_doc::{DocumentTier, VersionState};
+    use mamori_store::PolicyDocument;
+    let store = initialised(&url).await;
+    let before = audit_count(&store).await;
+    let doc = PolicyDocument {
+        id: "kitei".into(),
+        tier: DocumentTier::Regulation,
+        title: "対策規程".into(),
+        review_months: 12,
+        last_reviewed: None,
+    };
+    assert_eq!(
+        store
+            .add_policy_version(&doc, "初版", "{\"v\":1}", "第１条 本文。", "test", AT)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .add_policy_version(
+                &doc,
+                "第2条改正",
+                "{\"v\":2}",
+                "第１条 改正後。",
+                "test",
+                AT
+            )
+            .await
+            .unwrap(),
+        2
+    );
+    let list = store.policy_documents().await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        (list[0].latest_version, list[0].latest_state),
+        (2, VersionState::Draft)
+    );
+    let v1 = store
+        .policy_version("kitei", Some(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (v1.tree_json.as_str(), v1.version.change_summary.as_str()),
+        ("{\"v\":1}", "初版")
+    );
+    assert_eq!(
+        store
+            .policy_version("kitei", None)
+            .await
+            .unwrap()
+            .unwrap()
+            .version
+            .version,
+        2
+    );
+    assert!(
+        store
+            .policy_version("kitei", Some(9))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Same ID, another tier: refused, nothing written.
+    let wrong = PolicyDocument {
+        tier: DocumentTier::Procedures,
+        ..doc
+    };
+    assert!(matches!(
+        store
+            .add_policy_version(&wrong, "", "{}", "", "test", AT)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(audit_count(&store).await, before + 3);
+}
+
 mamori_testkit::both_backends!(
+    policy_documents_keep_versions,
     scheme_texts_can_be_edited_but_not_its_levels,
     organisation_is_created_once,
     organisation_data_round_trips,

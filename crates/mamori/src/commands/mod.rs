@@ -2,6 +2,7 @@
 
 mod mail;
 mod net;
+mod policy;
 
 use crate::cli::SchemeCommand;
 use crate::cli::{
@@ -67,6 +68,10 @@ pub async fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         }
         Command::Net(crate::cli::NetCommand::Check(args)) => net::check(&args, lang),
         Command::Sanitize(args) => mail::sanitize(&args, lang),
+        Command::Policy(cmd) => {
+            let store = Store::open(&cli.db, OpenMode::Existing).await?;
+            policy::run(&store, cmd, &actor, now, lang).await
+        }
         Command::Scheme(cmd) => {
             let store = Store::open(&cli.db, OpenMode::Existing).await?;
             match cmd {

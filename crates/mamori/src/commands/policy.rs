@@ -1,0 +1,157 @@
+//! `mamori policy …`: the regulation and its subordinate documents as versioned provision trees.
+
+use crate::cli::{PolicyCommand, Tier};
+use anyhow::anyhow;
+use mamori_app::policy::PolicyDocumentSpec;
+use mamori_app::{Actor, Now};
+use mamori_core::Lang;
+use mamori_core::policy_doc::DocumentTier;
+use mamori_provisions::ChangeKind;
+use mamori_store::Store;
+use std::process::ExitCode;
+
+pub async fn run(
+    store: &Store,
+    cmd: PolicyCommand,
+    actor: &Actor,
+    now: Now,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
+    match cmd {
+        PolicyCommand::Import {
+            file,
+            id,
+            tier,
+            title,
+            summary,
+            review_months,
+        } => {
+            let bytes = super::read_file(&file, lang)?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let spec = PolicyDocumentSpec {
+                id,
+                tier: tier_of(tier),
+                title,
+                review_months,
+                change_summary: summary,
+            };
+            let done = mamori_app::policy::import(store, &name, &bytes, spec, actor, now)
+                .await
+                .map_err(|e| anyhow!(e.message(lang)))?;
+            println!(
+                "{}",
+                match lang {
+                    Lang::Ja => format!(
+                        "「{}」を文書「{}」の第{}版（起案中）として取り込みました: 条 {}、附則 {}、規定 {}件。",
+                        done.title,
+                        done.document_id,
+                        done.version,
+                        done.articles,
+                        done.supplementary,
+                        done.provisions
+                    ),
+                    Lang::En => format!(
+                        "Imported \"{}\" as version {} (draft) of document \"{}\": {} articles, {} supplementary provisions, {} provisions.",
+                        done.title,
+                        done.version,
+                        done.document_id,
+                        done.articles,
+                        done.supplementary,
+                        done.provisions
+                    ),
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCommand::List => {
+            let docs = store.policy_documents().await?;
+            if docs.is_empty() {
+                println!(
+                    "{}",
+                    lang.pick(
+                        "文書はまだありません（mamori policy import で取り込みます）。",
+                        "No documents yet (import with mamori policy import)."
+                    )
+                );
+            }
+            for d in docs {
+                println!(
+                    "{}  {}  {}  {} {}",
+                    d.document.id,
+                    d.document.tier.label(lang),
+                    d.document.title,
+                    match lang {
+                        Lang::Ja => format!("第{}版", d.latest_version),
+                        Lang::En => format!("v{}", d.latest_version),
+                    },
+                    d.latest_state.label(lang)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCommand::Show { id, version } => {
+            let (stored, tree) = mamori_app::policy::load(store, &id, version)
+                .await?
+                .ok_or_else(|| not_found(&id, version, lang))?;
+            println!("{}（{}）", tree.title, stored.version.state.label(lang));
+            for p in tree.provisions() {
+                match &p.caption {
+                    Some(c) => println!("{}（{c}） {}", p.citation, p.text),
+                    None => println!("{} {}", p.citation, p.text),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCommand::Diff { id, from, to } => {
+            let (_, old) = mamori_app::policy::load(store, &id, Some(from))
+                .await?
+                .ok_or_else(|| not_found(&id, Some(from), lang))?;
+            let (_, new) = mamori_app::policy::load(store, &id, Some(to))
+                .await?
+                .ok_or_else(|| not_found(&id, Some(to), lang))?;
+            let changes = mamori_provisions::diff(&old, &new);
+            for c in &changes {
+                let kind = match c.kind {
+                    ChangeKind::Added => lang.pick("追加", "added"),
+                    ChangeKind::Removed => lang.pick("削除", "removed"),
+                    ChangeKind::Modified => lang.pick("改正", "changed"),
+                };
+                println!("■ {} [{kind}]", c.citation);
+                if let Some(o) = &c.old {
+                    println!("  {} {}", lang.pick("旧:", "old:"), o.text);
+                }
+                if let Some(n) = &c.new {
+                    println!("  {} {}", lang.pick("新:", "new:"), n.text);
+                }
+            }
+            println!(
+                "{}",
+                match lang {
+                    Lang::Ja => format!("変更 {}件", changes.len()),
+                    Lang::En => format!("{} changes", changes.len()),
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn tier_of(t: Tier) -> DocumentTier {
+    match t {
+        Tier::Regulation => DocumentTier::Regulation,
+        Tier::Standards => DocumentTier::Standards,
+        Tier::Procedures => DocumentTier::Procedures,
+    }
+}
+
+fn not_found(id: &str, version: Option<u32>, lang: Lang) -> anyhow::Error {
+    anyhow!(match (lang, version) {
+        (Lang::Ja, Some(v)) => format!("文書「{id}」の第{v}版はありません。"),
+        (Lang::Ja, None) => format!("文書「{id}」はありません。"),
+        (Lang::En, Some(v)) => format!("Document \"{id}\" has no version {v}."),
+        (Lang::En, None) => format!("There is no document \"{id}\"."),
+    })
+}

@@ -1,0 +1,205 @@
+//! Policy documents (第9条・第10条) and their versions.
+
+use crate::audit::{AuditRecord, append, lock_head};
+use crate::{Result, Store, StoreError};
+use chrono::NaiveDate;
+use mamori_core::policy_doc::{DocumentTier, DocumentVersion, VersionState};
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyDocument {
+    /// Short stable identifier chosen by the organisation, e.g. `kitei`, `kijun`, `tejun-mail`.
+    pub id: String,
+    pub tier: DocumentTier,
+    pub title: String,
+    pub review_months: u32,
+    pub last_reviewed: Option<NaiveDate>,
+}
+
+/// A stored version: its lifecycle record, the provision tree (JSON, opaque here) and the source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredVersion {
+    pub document_id: String,
+    pub version: DocumentVersion,
+    pub tree_json: String,
+    pub source_text: String,
+    pub created_at: String,
+}
+
+/// A document with its newest version's number and state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentSummary {
+    pub document: PolicyDocument,
+    pub latest_version: u32,
+    pub latest_state: VersionState,
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value}"))
+}
+
+fn date(value: Option<String>) -> Result<Option<NaiveDate>> {
+    value
+        .map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| corrupt("date", &s)))
+        .transpose()
+}
+
+impl Store {
+    /// Add a new draft version of a document (creating the document on its first version). The
+    /// tier of an existing document cannot change. Returns the new version number.
+    pub async fn add_policy_version(
+        &self,
+        document: &PolicyDocument,
+        change_summary: &str,
+        tree_json: &str,
+        source_text: &str,
+        actor: &str,
+        at: &str,
+    ) -> Result<u32> {
+        let mut tx = self.pool.begin().await?;
+        let head = lock_head(&mut tx).await?;
+        let mut records = Vec::new();
+        let existing = sqlx::query("SELECT tier FROM policy_documents WHERE id = $1")
+            .bind(&document.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        match existing {
+            Some(row) => {
+                let tier: String = row.try_get(0)?;
+                if tier != document.tier.id() {
+                    return Err(StoreError::Invalid(format!(
+                        "文書「{}」は{}として登録されています。別の区分の文書には別の文書IDを付けてください。",
+                        document.id,
+                        DocumentTier::parse(&tier)
+                            .map(|t| t.label(mamori_core::Lang::Ja))
+                            .unwrap_or("?")
+                    )));
+                }
+            }
+            None => {
+                sqlx::query("INSERT INTO policy_documents (id, tier, title, review_months, last_reviewed) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&document.id)
+                    .bind(document.tier.id())
+                    .bind(&document.title)
+                    .bind(i64::from(document.review_months))
+                    .bind(document.last_reviewed.map(|d| d.format("%Y-%m-%d").to_string()))
+                    .execute(&mut *tx)
+                    .await?;
+                records.push(AuditRecord {
+                    action: "create",
+                    entity: "policy_document",
+                    entity_id: document.id.clone(),
+                    before: None,
+                    after: serde_json::to_string(document).ok(),
+                });
+            }
+        }
+        let row = sqlx::query(
+            "SELECT COALESCE(MAX(version), 0) FROM policy_versions WHERE document_id = $1",
+        )
+        .bind(&document.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let last: i64 = row.try_get(0)?;
+        let version = u32::try_from(last + 1).map_err(|_| corrupt("version", &last.to_string()))?;
+        sqlx::query(
+            "INSERT INTO policy_versions (document_id, version, state, instrument, effective, change_summary, tree_json, source_text, created_at) \
+             VALUES ($1, $2, $3, NULL, NULL, $4, $5, $6, $7)",
+        )
+        .bind(&document.id)
+        .bind(i64::from(version))
+        .bind(VersionState::Draft.id())
+        .bind(change_summary)
+        .bind(tree_json)
+        .bind(source_text)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        // The tree can be large; the audit entry records the version and a digest-sized summary.
+        records.push(AuditRecord {
+            action: "create",
+            entity: "policy_version",
+            entity_id: format!("{}:{version}", document.id),
+            before: None,
+            after: serde_json::to_string(&serde_json::json!({
+                "document": document.id, "version": version, "state": "draft",
+                "change_summary": change_summary, "source_chars": source_text.chars().count()
+            }))
+            .ok(),
+        });
+        append(&mut tx, self.backend, head, at, actor, records).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    pub async fn policy_documents(&self) -> Result<Vec<DocumentSummary>> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.tier, d.title, d.review_months, d.last_reviewed, v.version, v.state \
+             FROM policy_documents d JOIN policy_versions v ON v.document_id = d.id \
+             WHERE v.version = (SELECT MAX(version) FROM policy_versions WHERE document_id = d.id) ORDER BY d.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let tier: String = r.try_get(1)?;
+                let months: i64 = r.try_get(3)?;
+                let version: i64 = r.try_get(5)?;
+                let state: String = r.try_get(6)?;
+                Ok(DocumentSummary {
+                    document: PolicyDocument {
+                        id: r.try_get(0)?,
+                        tier: DocumentTier::parse(&tier).ok_or_else(|| corrupt("tier", &tier))?,
+                        title: r.try_get(2)?,
+                        review_months: u32::try_from(months).unwrap_or(12),
+                        last_reviewed: date(r.try_get(4)?)?,
+                    },
+                    latest_version: u32::try_from(version).unwrap_or(0),
+                    latest_state: VersionState::parse(&state)
+                        .ok_or_else(|| corrupt("state", &state))?,
+                })
+            })
+            .collect()
+    }
+
+    /// A version of a document; the newest when `version` is None.
+    pub async fn policy_version(
+        &self,
+        document_id: &str,
+        version: Option<u32>,
+    ) -> Result<Option<StoredVersion>> {
+        let columns = "document_id, version, state, instrument, effective, change_summary, tree_json, source_text, created_at";
+        let row = match version {
+            Some(v) => {
+                sqlx::query(&format!("SELECT {columns} FROM policy_versions WHERE document_id = $1 AND version = $2"))
+                    .bind(document_id)
+                    .bind(i64::from(v))
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query(&format!("SELECT {columns} FROM policy_versions WHERE document_id = $1 ORDER BY version DESC LIMIT 1"))
+                    .bind(document_id)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+        };
+        let Some(r) = row else { return Ok(None) };
+        let number: i64 = r.try_get(1)?;
+        let state: String = r.try_get(2)?;
+        Ok(Some(StoredVersion {
+            document_id: r.try_get(0)?,
+            version: DocumentVersion {
+                version: u32::try_from(number).unwrap_or(0),
+                state: VersionState::parse(&state).ok_or_else(|| corrupt("state", &state))?,
+                instrument: r.try_get(3)?,
+                effective: date(r.try_get(4)?)?,
+                change_summary: r.try_get(5)?,
+            },
+            tree_json: r.try_get(6)?,
+            source_text: r.try_get(7)?,
+            created_at: r.try_get(8)?,
+        }))
+    }
+}
