@@ -40,7 +40,7 @@ pub enum Command {
     /// ネットワーク（三層の対策の検証） / network: verify the three-tier separation
     #[command(subcommand)]
     Net(NetCommand),
-    /// メール1通を無害化する / sanitise one internet mail (無害化)
+    /// メール1通を無害化する（3: 解析できず全体を隔離） / sanitise one internet mail (exit 3: quarantined whole)
     Sanitize(SanitizeArgs),
     /// 規程・対策基準・実施手順（第9条・第10条） / policy documents
     #[command(subcommand)]
@@ -78,6 +78,31 @@ pub enum PolicyCommand {
     },
     /// 二つの版の新旧対照 / provision-by-provision differences between two versions
     Diff { id: String, from: u32, to: u32 },
+    /// 版を審議・決定・施行へ進める（役割を確認） / move a version through review, decision and force
+    Advance {
+        id: String,
+        version: u32,
+        /// 進める先 / the new state
+        #[arg(long, value_enum)]
+        to: Stage,
+        /// 操作する職員の職員番号（第5条の役割で可否を判断） / acting staff ID (their 第5条 roles decide)
+        #[arg(long = "as")]
+        staff: String,
+        /// 訓令番号（施行時） / instrument number, when bringing into force
+        #[arg(long)]
+        instrument: Option<String>,
+        /// 施行日 YYYY-MM-DD（施行時） / effective date, when bringing into force
+        #[arg(long)]
+        effective: Option<String>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum Stage {
+    Draft,
+    UnderReview,
+    Approved,
+    InForce,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]

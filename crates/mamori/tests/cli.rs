@@ -571,6 +571,21 @@ fn policy_import_versions_and_diff_in_utf8_and_shift_jis() {
         "{}",
         run.stdout
     );
+    // Review and decision follow 第5条 roles: the demo has none here, so the first step is refused.
+    let run = ja(&[
+        "policy",
+        "advance",
+        "kitei",
+        "2",
+        "--to",
+        "under-review",
+        "--as",
+        "S404",
+        "--db",
+        db,
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("登録されていません"), "{}", run.stderr);
     let bad = dir.path().join("memo.txt");
     std::fs::write(&bad, "議事録\n本日は晴れ。\n").unwrap();
     let run = ja(&[
@@ -590,4 +605,29 @@ fn policy_import_versions_and_diff_in_utf8_and_shift_jis() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn unparseable_mail_is_never_passed_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("garbage.eml");
+    let output = dir.path().join("out.eml");
+    let quarantine = dir.path().join("q");
+    std::fs::write(&input, [0u8, 159, 146, 150, 0xff, 0xfe, b'\n', 0, 0]).unwrap();
+    let run = ja(&[
+        "sanitize",
+        input.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+        "--quarantine-dir",
+        quarantine.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let out = std::fs::read(&output).unwrap();
+    assert!(
+        !out.windows(4).any(|w| w == [0u8, 159, 146, 150]),
+        "the original bytes must not be delivered"
+    );
+    let stored: Vec<_> = std::fs::read_dir(&quarantine).unwrap().flatten().collect();
+    assert_eq!(stored.len(), 1, "one quarantine folder for the message");
 }

@@ -133,6 +133,91 @@ impl Store {
         Ok(version)
     }
 
+    /// Move a version through its lifecycle as a person holding `roles` (checked by
+    /// [`DocumentVersion::transition`]). Bringing a version into force supersedes the one in force.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn advance_policy_version(
+        &self,
+        document_id: &str,
+        version: u32,
+        to: VersionState,
+        roles: &[mamori_core::Role],
+        enactment: Option<(String, NaiveDate)>,
+        actor: &str,
+        at: &str,
+    ) -> Result<DocumentVersion> {
+        let mut tx = self.pool.begin().await?;
+        let head = lock_head(&mut tx).await?;
+        let row = sqlx::query("SELECT state, instrument, effective, change_summary FROM policy_versions WHERE document_id = $1 AND version = $2")
+            .bind(document_id)
+            .bind(i64::from(version))
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { entity: "policy_version", id: format!("{document_id}:{version}") })?;
+        let state: String = row.try_get(0)?;
+        let mut current = DocumentVersion {
+            version,
+            state: VersionState::parse(&state).ok_or_else(|| corrupt("state", &state))?,
+            instrument: row.try_get(1)?,
+            effective: date(row.try_get(2)?)?,
+            change_summary: row.try_get(3)?,
+        };
+        let before = current.clone();
+        if let Some((instrument, effective)) = enactment {
+            current.instrument = Some(instrument);
+            current.effective = Some(effective);
+        }
+        current
+            .transition(to, roles)
+            .map_err(|e| StoreError::Invalid(e.message(mamori_core::Lang::Ja)))?;
+        let mut records = Vec::new();
+        if to == VersionState::InForce {
+            let previous = sqlx::query(
+                "SELECT version FROM policy_versions WHERE document_id = $1 AND state = $2",
+            )
+            .bind(document_id)
+            .bind(VersionState::InForce.id())
+            .fetch_all(&mut *tx)
+            .await?;
+            for p in previous {
+                let v: i64 = p.try_get(0)?;
+                sqlx::query(
+                    "UPDATE policy_versions SET state = $1 WHERE document_id = $2 AND version = $3",
+                )
+                .bind(VersionState::Superseded.id())
+                .bind(document_id)
+                .bind(v)
+                .execute(&mut *tx)
+                .await?;
+                records.push(AuditRecord {
+                    action: "update",
+                    entity: "policy_version",
+                    entity_id: format!("{document_id}:{v}"),
+                    before: Some(r#"{"state":"in-force"}"#.into()),
+                    after: Some(r#"{"state":"superseded"}"#.into()),
+                });
+            }
+        }
+        sqlx::query("UPDATE policy_versions SET state = $1, instrument = $2, effective = $3 WHERE document_id = $4 AND version = $5")
+            .bind(current.state.id())
+            .bind(current.instrument.as_deref())
+            .bind(current.effective.map(|d| d.format("%Y-%m-%d").to_string()))
+            .bind(document_id)
+            .bind(i64::from(version))
+            .execute(&mut *tx)
+            .await?;
+        records.push(AuditRecord {
+            action: "update",
+            entity: "policy_version",
+            entity_id: format!("{document_id}:{version}"),
+            before: serde_json::to_string(&before).ok(),
+            after: serde_json::to_string(&current).ok(),
+        });
+        append(&mut tx, self.backend, head, at, actor, records).await?;
+        tx.commit().await?;
+        Ok(current)
+    }
+
     pub async fn policy_documents(&self) -> Result<Vec<DocumentSummary>> {
         let rows = sqlx::query(
             "SELECT d.id, d.tier, d.title, d.review_months, d.last_reviewed, v.version, v.state \

@@ -540,6 +540,97 @@ async fn policy_documents_keep_versions(url: String) {
         Err(StoreError::Invalid(_))
     ));
     assert_eq!(audit_count(&store).await, before + 3);
+
+    // Lifecycle: an administrator reviews; only the CISO/統括 decides and brings into force.
+    use mamori_core::Role;
+    let at = |v, to, roles: &[Role], e| {
+        let store = store.clone();
+        let roles = roles.to_vec();
+        async move {
+            store
+                .advance_policy_version("kitei", v, to, &roles, e, "test", AT)
+                .await
+        }
+    };
+    at(
+        1,
+        VersionState::UnderReview,
+        &[Role::SecurityAdministrator],
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        at(
+            1,
+            VersionState::Approved,
+            &[Role::SecurityAdministrator],
+            None
+        )
+        .await,
+        Err(StoreError::Invalid(_))
+    ));
+    at(1, VersionState::Approved, &[Role::Ciso], None)
+        .await
+        .unwrap();
+    let enact = Some((
+        "令和３年訓令第１号".to_string(),
+        chrono::NaiveDate::from_ymd_opt(2021, 2, 1).unwrap(),
+    ));
+    at(1, VersionState::InForce, &[Role::Ciso], enact)
+        .await
+        .unwrap();
+    at(
+        2,
+        VersionState::UnderReview,
+        &[Role::ChiefSecurityOfficer],
+        None,
+    )
+    .await
+    .unwrap();
+    at(
+        2,
+        VersionState::Approved,
+        &[Role::ChiefSecurityOfficer],
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        at(2, VersionState::InForce, &[Role::Ciso], None).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let enact = Some((
+        "令和６年訓令第８号".to_string(),
+        chrono::NaiveDate::from_ymd_opt(2024, 12, 2).unwrap(),
+    ));
+    at(2, VersionState::InForce, &[Role::Ciso], enact)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .policy_version("kitei", Some(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .version
+            .state,
+        VersionState::Superseded
+    );
+    let v2 = store
+        .policy_version("kitei", Some(2))
+        .await
+        .unwrap()
+        .unwrap()
+        .version;
+    assert_eq!(
+        (v2.state, v2.instrument.as_deref()),
+        (VersionState::InForce, Some("令和６年訓令第８号"))
+    );
+    assert!(matches!(
+        at(9, VersionState::UnderReview, &[Role::Ciso], None).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 mamori_testkit::both_backends!(

@@ -93,8 +93,18 @@ pub fn sanitize(args: &SanitizeArgs, lang: Lang) -> anyhow::Result<ExitCode> {
     }
     if args.report.as_deref() == Some("json") {
         eprintln!("{}", outcome.report.to_json());
+    } else if args.output.is_some() {
+        // The message went to a file: tell the person at the terminal what was done to it.
+        eprint!(
+            "{}",
+            lang.pick(&outcome.report.notice_ja, &outcome.report.notice_en)
+        );
     }
-    Ok(ExitCode::SUCCESS)
+    // 3: nothing of the original was passed on (unparseable or too large) — scripts can tell.
+    Ok(match outcome.report.status {
+        mamori_sanitize::Status::Sanitized => ExitCode::SUCCESS,
+        mamori_sanitize::Status::QuarantinedWhole => ExitCode::from(3),
+    })
 }
 
 fn write_atomically(path: &Path, bytes: &[u8], lang: Lang) -> anyhow::Result<()> {

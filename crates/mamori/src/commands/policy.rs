@@ -1,6 +1,6 @@
 //! `mamori policy …`: the regulation and its subordinate documents as versioned provision trees.
 
-use crate::cli::{PolicyCommand, Tier};
+use crate::cli::{PolicyCommand, Stage, Tier};
 use anyhow::anyhow;
 use mamori_app::policy::PolicyDocumentSpec;
 use mamori_app::{Actor, Now};
@@ -103,6 +103,85 @@ pub async fn run(
                     None => println!("{} {}", p.citation, p.text),
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCommand::Advance {
+            id,
+            version,
+            to,
+            staff,
+            instrument,
+            effective,
+        } => {
+            let roles: Vec<mamori_core::Role> = store
+                .role_assignments()
+                .await?
+                .into_iter()
+                .filter(|a| a.staff == staff)
+                .map(|a| a.role)
+                .collect();
+            if !store.staff().await?.iter().any(|s| s.id == staff) {
+                return Err(anyhow!(match lang {
+                    Lang::Ja => format!("職員番号「{staff}」は登録されていません。"),
+                    Lang::En => format!("Staff ID \"{staff}\" is not registered."),
+                }));
+            }
+            let enactment = match (instrument, effective) {
+                (Some(i), Some(e)) => {
+                    Some((
+                        i,
+                        mamori_core::register::parse_date(&e).ok_or_else(|| {
+                            anyhow!(match lang {
+                                Lang::Ja => format!(
+                                    "施行日「{e}」を読めません（例: 2024-12-02、令和6年12月2日）。"
+                                ),
+                                Lang::En => format!(
+                                    "Cannot read the effective date \"{e}\" (e.g. 2024-12-02)."
+                                ),
+                            })
+                        })?,
+                    ))
+                }
+                (None, None) => None,
+                _ => return Err(anyhow!(
+                    lang.pick(
+                        "訓令番号（--instrument）と施行日（--effective）は両方指定してください。",
+                        "Give both --instrument and --effective."
+                    )
+                    .to_string()
+                )),
+            };
+            let state = match to {
+                Stage::Draft => mamori_core::policy_doc::VersionState::Draft,
+                Stage::UnderReview => mamori_core::policy_doc::VersionState::UnderReview,
+                Stage::Approved => mamori_core::policy_doc::VersionState::Approved,
+                Stage::InForce => mamori_core::policy_doc::VersionState::InForce,
+            };
+            let actor = Actor(format!("{}（{staff}）", actor.0));
+            let v = store
+                .advance_policy_version(
+                    &id,
+                    version,
+                    state,
+                    &roles,
+                    enactment,
+                    &actor.0,
+                    &now.timestamp(),
+                )
+                .await?;
+            println!(
+                "{}",
+                match lang {
+                    Lang::Ja => format!(
+                        "文書「{id}」の第{version}版を「{}」にしました。",
+                        v.state.label(lang)
+                    ),
+                    Lang::En => format!(
+                        "Version {version} of \"{id}\" is now \"{}\".",
+                        v.state.label(lang)
+                    ),
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         PolicyCommand::Diff { id, from, to } => {
