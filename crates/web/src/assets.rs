@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use mamori_core::access::{AssetRef, Change, Policy, Visibility};
 use mamori_core::register::format_date;
 use mamori_core::{Asset, AssetKind, AssetStatus, Dimension, Lang, Scheme, Zone};
-use mamori_store::AssetFilter;
 use serde::Deserialize;
 
 pub const PAGE_SIZE: usize = 50;
@@ -26,12 +25,12 @@ pub async fn visible_assets(
     viewer: &Viewer,
     scheme: &Scheme,
 ) -> Result<Vec<(Asset, Visibility)>, WebError> {
-    let all = state.store.assets(&AssetFilter::default()).await?;
+    let all = state.all_assets().await?;
     Ok(all
-        .into_iter()
+        .iter()
         .filter_map(|a| {
-            let v = policy.visibility(&viewer.subject, &AssetRef::of(&a, scheme));
-            (v != Visibility::Hidden).then_some((a, v))
+            let v = policy.visibility(&viewer.subject, &AssetRef::of(a, scheme));
+            (v != Visibility::Hidden).then(|| (a.clone(), v))
         })
         .collect())
 }

@@ -88,6 +88,14 @@ pub struct AppState {
     pub random: Arc<dyn RandomSource>,
     pub secure_cookies: bool,
     pub(crate) unknown_logins: Arc<Mutex<UnknownLogins>>,
+    pub(crate) asset_cache: Arc<Mutex<Option<AssetSnapshot>>>,
+}
+
+/// The register as of one audit-log position. Every change to an asset appends to the audit log
+/// in the same transaction, so while the newest entry is unchanged the register is too.
+pub(crate) struct AssetSnapshot {
+    pub(crate) audit_seq: i64,
+    pub(crate) assets: Arc<Vec<mamori_core::Asset>>,
 }
 
 impl AppState {
@@ -103,11 +111,43 @@ impl AppState {
             random,
             secure_cookies,
             unknown_logins: Arc::new(Mutex::new(UnknownLogins::default())),
+            asset_cache: Arc::new(Mutex::new(None)),
         }
     }
 
     pub(crate) fn now(&self) -> mamori_app::Now {
         mamori_app::Now(self.clock.now())
+    }
+
+    /// The whole register, reloaded only when the audit log has moved on since the last load.
+    pub(crate) async fn all_assets(&self) -> Result<Arc<Vec<mamori_core::Asset>>, WebError> {
+        // Read the position first: a write landing during the load makes the snapshot newer than
+        // its recorded position, never older, so the next request reloads rather than serving stale rows.
+        let seq = self
+            .store
+            .audit_entries(1, None)
+            .await?
+            .first()
+            .map(|e| e.seq)
+            .unwrap_or(0);
+        if let Ok(guard) = self.asset_cache.lock()
+            && let Some(snapshot) = guard.as_ref()
+            && snapshot.audit_seq == seq
+        {
+            return Ok(snapshot.assets.clone());
+        }
+        let assets = Arc::new(
+            self.store
+                .assets(&mamori_store::AssetFilter::default())
+                .await?,
+        );
+        if let Ok(mut guard) = self.asset_cache.lock() {
+            *guard = Some(AssetSnapshot {
+                audit_seq: seq,
+                assets: assets.clone(),
+            });
+        }
+        Ok(assets)
     }
 
     pub(crate) fn rng(&self) -> StdRng {
@@ -150,7 +190,7 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| WebError::Internal(format!("cannot listen on {}: {e}", config.listen)))?;
-    if !config.listen.ip().is_loopback() && !config.secure_cookies {
+    if !config.listen.ip().is_loopback() {
         eprintln!("{}", plain_http_warning(config.listen));
     }
     let state = AppState::new(

@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::TimeDelta;
 use mamori_core::access::{Capability, Visibility};
+use mamori_core::compliance::{RuleContext, evaluate};
 use mamori_core::org::RoleScope;
 use mamori_core::{AssetStatus, Lang, Zone};
 use mamori_store::{AuditEntry, AuditVerdict};
@@ -127,25 +128,24 @@ pub async fn dashboard(
     Ok(html(&page)?.into_response())
 }
 
-/// Findings on assets the person may see in full. A finding about an existence-only asset would
-/// disclose what is withheld (its zone, its services), so it is left out.
+/// Findings on assets the person may see in full, by the same rules as `mamori check`
+/// (`mamori_app::check`), evaluated over the rows already loaded. A finding about an existence-only
+/// asset would disclose what is withheld (its zone, its services), so those are left out.
 async fn visible_findings(
     state: &AppState,
     visible: &[(mamori_core::Asset, Visibility)],
     now: mamori_app::Now,
 ) -> Result<Vec<mamori_core::compliance::Finding>, WebError> {
-    let full: std::collections::HashSet<&str> = visible
-        .iter()
-        .filter(|(_, v)| *v == Visibility::Full)
-        .map(|(a, _)| a.id.as_str())
-        .collect();
-    let all = mamori_app::check::findings(&state.store, now)
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?;
-    Ok(all
-        .into_iter()
-        .filter(|f| full.contains(f.asset_id.as_str()))
-        .collect())
+    let scheme = state.store.organisation().await?.scheme;
+    let systems = state.store.systems().await?;
+    let ctx = RuleContext::new(&scheme, now.today_in_japan(), &systems);
+    Ok(evaluate(
+        visible
+            .iter()
+            .filter(|(_, v)| *v == Visibility::Full)
+            .map(|(a, _)| a),
+        &ctx,
+    ))
 }
 
 pub async fn findings(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {

@@ -566,6 +566,8 @@ async fn assets_are_created_edited_and_disposed_only_where_the_policy_allows(url
     // Edit: renaming is allowed, moving the asset to a 課 they do not manage is not.
     let edit = format!("/assets/{}/edit", K1_LOW.0);
     assert_eq!(h.get(&edit, Some(&kanri)).await.status, StatusCode::OK);
+    // The list is loaded (and cached) before the change, and must show the change after it.
+    assert!(h.get("/assets", Some(&kanri)).await.body.contains(K1_LOW.1));
     let r = h
         .post(
             &edit,
@@ -586,6 +588,8 @@ async fn assets_are_created_edited_and_disposed_only_where_the_policy_allows(url
         h.store.asset(K1_LOW.0).await.unwrap().unwrap().name,
         "公開資料（改訂）"
     );
+    let list = h.get("/assets", Some(&kanri)).await.body;
+    assert!(list.contains("公開資料（改訂）") && !list.contains(K1_LOW.1));
     // Staff may see the asset but not change it; a hidden asset is not found.
     let sc = Harness::session_cookie(&staff);
     let r = h
