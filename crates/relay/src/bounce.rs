@@ -47,17 +47,19 @@ pub fn build(
          \r\n\
          --{boundary}\r\n\
          Content-Type: text/plain; charset=UTF-8\r\n\
-         Content-Transfer-Encoding: 8bit\r\n\
-         \r\n\
-         お送りいただいたメールは、次の宛先に配送できませんでした（無害化中継 mamori）。\r\n\
-         Your message could not be delivered to the following recipients (mamori sanitising relay).\r\n\
-         \r\n{list}\r\n\
+         Content-Transfer-Encoding: base64\r\n\
+         \r\n{text}\r\n\
          --{boundary}\r\n\
          Content-Type: message/delivery-status\r\n\
          \r\n{status}\r\n\
          --{boundary}\r\n\
          Content-Type: text/rfc822-headers\r\n\
          \r\n",
+        text = base64_lines(&format!(
+            "お送りいただいたメールは、次の宛先に配送できませんでした（無害化中継 mamori）。\r\n\
+             Your message could not be delivered to the following recipients (mamori sanitising relay).\r\n\
+             \r\n{list}"
+        )),
         subject = base64_utf8("配送不能通知 / Undelivered Mail Returned to Sender"),
     )
     .into_bytes();
@@ -80,6 +82,17 @@ fn find_headers_end(msg: &[u8]) -> usize {
         (Some(a), None) | (None, Some(a)) => a,
         (None, None) => msg.len().min(64 * 1024),
     }
+}
+
+/// Base64 in 76-character lines (7-bit clean for any next hop).
+fn base64_lines(s: &str) -> String {
+    let encoded = base64_utf8(s);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .collect();
+    lines.join("\r\n")
 }
 
 fn base64_utf8(s: &str) -> String {
@@ -105,6 +118,11 @@ fn base64_utf8(s: &str) -> String {
 mod tests {
     use super::*;
 
+    fn decode(s: &str) -> Vec<u8> {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+    }
+
     #[test]
     fn bounce_names_recipient_reason_and_original_headers() {
         let now = DateTime::parse_from_rfc3339("2026-11-26T12:00:00+09:00").unwrap();
@@ -120,12 +138,23 @@ mod tests {
             now,
         );
         let text = String::from_utf8(msg).unwrap();
+        assert!(text.is_ascii(), "7-bit clean");
+        let (_, part) = text
+            .split_once("Content-Transfer-Encoding: base64\r\n\r\n")
+            .unwrap();
+        let b64: String = part
+            .split("\r\n--")
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        let human = String::from_utf8(decode(&b64)).unwrap();
+        assert!(human.contains("配送できませんでした"), "{human}");
+        assert!(human.contains("<t@city.example.lg.jp>: 550 5.1.1 no such user"));
         assert!(text.contains("To: <a@internet.example>\r\n"));
-        assert!(text.contains("<t@city.example.lg.jp>: 550 5.1.1 no such user"));
         assert!(text.contains("Status: 5.0.0"));
         assert!(text.contains("Subject: secret plan"));
         assert!(!text.contains("BODY-NOT-INCLUDED"));
-        assert!(text.contains("配送できませんでした"));
         assert_eq!(base64_utf8("ab"), "YWI=");
         assert_eq!(base64_utf8("abc"), "YWJj");
     }

@@ -71,7 +71,8 @@ pub struct Limits {
     pub command_timeout: Duration,
     /// Longest command line (RFC 5321: 512 including CRLF).
     pub max_command_line: usize,
-    /// Longest text line in DATA (RFC 5322: 998 without CRLF).
+    /// Longest text line in DATA. RFC 5322 says 998, but real senders exceed it and the sanitiser
+    /// re-encodes every body, so the default only bounds memory rather than bouncing such mail.
     pub max_data_line: usize,
     pub max_errors: usize,
 }
@@ -84,7 +85,7 @@ impl Default for Limits {
             max_recipients: 100,
             command_timeout: Duration::from_secs(300),
             max_command_line: 510,
-            max_data_line: 998,
+            max_data_line: 64 * 1024,
             max_errors: 10,
         }
     }

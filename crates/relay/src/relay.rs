@@ -377,6 +377,12 @@ async fn process(shared: &Arc<Shared>, job: Job) {
 
 async fn retry_later(shared: &Arc<Shared>, job: Job, err: SpoolError) {
     bump(&shared.stats.errors);
+    if let SpoolError::Io { source, .. } = &err
+        && source.kind() == std::io::ErrorKind::NotFound
+    {
+        // Removed from the spool by someone else: nothing left to do for it.
+        return;
+    }
     if let SpoolError::Corrupt(_) = err {
         let s = shared.clone();
         let (stage, id) = (job.stage, job.id.clone());

@@ -146,7 +146,14 @@ async fn permanent_failure_bounces_to_sender_and_partial_delivery_goes_through()
     assert_eq!(bounce.rcpt, vec!["a@internet.example".to_string()]);
     let text = bounce.text();
     assert!(text.contains("multipart/report; report-type=delivery-status"));
-    assert!(text.contains("<unknown@city.example.lg.jp>: 550 5.1.1 no such user"));
+    assert!(
+        text.contains("Diagnostic-Code: smtp; 550 5.1.1 no such user"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Subject: e2e-bounce"),
+        "original headers attached"
+    );
     assert!(text.contains("Final-Recipient: rfc822; unknown@city.example.lg.jp"));
     assert_eq!(relay.stats.bounced.load(Ordering::Relaxed), 1);
     relay.shutdown().await;

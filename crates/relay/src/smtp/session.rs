@@ -324,7 +324,7 @@ fn finish_data(d: DataState) -> Step {
     if d.line_too_long {
         return Step::Reply(Reply::new(
             554,
-            "5.6.0 Message contains a line longer than 998 characters",
+            "5.6.0 Message contains a line longer than the limit",
         ));
     }
     Step::Message(d.envelope, d.body)
