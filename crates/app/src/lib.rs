@@ -10,6 +10,7 @@ mod error;
 mod formula_guard;
 pub mod policy;
 pub mod register;
+pub mod risk;
 
 pub use error::AppError;
 

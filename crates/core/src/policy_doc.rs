@@ -21,7 +21,11 @@ pub enum DocumentTier {
 }
 
 impl DocumentTier {
-    pub const ALL: [DocumentTier; 3] = [DocumentTier::Regulation, DocumentTier::Standards, DocumentTier::Procedures];
+    pub const ALL: [DocumentTier; 3] = [
+        DocumentTier::Regulation,
+        DocumentTier::Standards,
+        DocumentTier::Procedures,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
@@ -32,7 +36,9 @@ impl DocumentTier {
     }
 
     pub fn parse(text: &str) -> Option<DocumentTier> {
-        DocumentTier::ALL.into_iter().find(|t| t.id() == text.trim())
+        DocumentTier::ALL
+            .into_iter()
+            .find(|t| t.id() == text.trim())
     }
 
     pub fn label(self, lang: Lang) -> &'static str {
@@ -91,7 +97,9 @@ impl VersionState {
     }
 
     pub fn parse(text: &str) -> Option<VersionState> {
-        VersionState::ALL.into_iter().find(|s| s.id() == text.trim())
+        VersionState::ALL
+            .into_iter()
+            .find(|s| s.id() == text.trim())
     }
 
     pub fn label(self, lang: Lang) -> &'static str {

@@ -192,6 +192,55 @@ impl Matrix {
     }
 }
 
+/// The classification profile of a group of assets (an information system or an asset group): per
+/// dimension, the highest level any member has. A risk to the group is as severe as to its most
+/// sensitive member. Unclassified members count as the top of the scale.
+pub fn group_profile<'a>(
+    id: &str,
+    name: &str,
+    members: impl IntoIterator<Item = &'a Asset>,
+    scheme: &Scheme,
+) -> Asset {
+    use crate::classification::{Classification, Dimension};
+    let mut top: [Option<usize>; 3] = [None; 3];
+    let mut unclassified = [false; 3];
+    for a in members {
+        for (i, d) in Dimension::ALL.into_iter().enumerate() {
+            match a.rank(scheme, d) {
+                Some(r) => top[i] = Some(top[i].map_or(r, |t| t.max(r))),
+                None => unclassified[i] = true,
+            }
+        }
+    }
+    let code = |i: usize, d: Dimension| -> Option<String> {
+        let scale = scheme.scale(d);
+        let rank = if unclassified[i] {
+            scale.levels.len().checked_sub(1)
+        } else {
+            top[i]
+        };
+        rank.and_then(|r| scale.by_rank(r)).map(|l| l.code.clone())
+    };
+    let mut group = Asset::new(id, name, crate::asset::AssetKind::System);
+    group.classification = Classification {
+        confidentiality: code(0, Dimension::Confidentiality),
+        integrity: code(1, Dimension::Integrity),
+        availability: code(2, Dimension::Availability),
+    };
+    group
+}
+
+/// A starting likelihood per category, for a first assessment the division then adjusts.
+pub fn default_likelihood(matrix: &Matrix, category: crate::threats::ThreatCategory) -> u8 {
+    use crate::threats::ThreatCategory::*;
+    let top = u8::try_from(matrix.likelihood.len()).unwrap_or(1).max(1);
+    let middle = top.div_ceil(2);
+    match category {
+        Intentional | Unintentional => middle,
+        Disaster | Pandemic | Infrastructure => 1,
+    }
+}
+
 /// How a risk is treated (リスク対応).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -445,6 +494,36 @@ mod tests {
         let mut unclassified = asset("1", "1", "1");
         unclassified.classification.confidentiality = None;
         assert_eq!(m3.propose_impact(&r6, &unclassified, &threat("T-04")), 3);
+    }
+
+    #[test]
+    fn a_group_is_as_sensitive_as_its_most_sensitive_member() {
+        let s = mic_r6();
+        let members = [
+            asset("2", "1", "2"),
+            asset("3B", "1", "1"),
+            asset("1", "2", "1"),
+        ];
+        let g = group_profile("SYS:JUKI", "住民記録システム", &members, &s);
+        assert_eq!(g.classification, Classification::new("3B", "2", "2"));
+        let mut unclassified = asset("1", "1", "1");
+        unclassified.classification.availability = None;
+        let g = group_profile("G", "g", [&unclassified], &s);
+        assert_eq!(g.classification.availability.as_deref(), Some("2"));
+        assert_eq!(
+            default_likelihood(
+                &Matrix::five_by_five(),
+                crate::threats::ThreatCategory::Intentional
+            ),
+            3
+        );
+        assert_eq!(
+            default_likelihood(
+                &Matrix::three_by_three(),
+                crate::threats::ThreatCategory::Disaster
+            ),
+            1
+        );
     }
 
     #[test]

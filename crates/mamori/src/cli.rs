@@ -45,6 +45,21 @@ pub enum Command {
     /// 規程・対策基準・実施手順（第9条・第10条） / policy documents
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// リスク分析（第8条） / risk analysis
+    #[command(subcommand)]
+    Risk(RiskCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RiskCommand {
+    /// 情報システム×脅威のリスク台帳を作成・更新する / create or refresh the risk register (system × threat)
+    Assess {
+        /// リスクマトリクス / matrix
+        #[arg(long, default_value = "5x5", value_parser = ["3x3", "5x5"])]
+        matrix: String,
+    },
+    /// リスク台帳を xlsx に書き出す / export the risk register as xlsx
+    Export { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]

@@ -631,3 +631,81 @@ fn unparseable_mail_is_never_passed_on() {
     let stored: Vec<_> = std::fs::read_dir(&quarantine).unwrap().flatten().collect();
     assert_eq!(stored.len(), 1, "one quarantine folder for the message");
 }
+
+#[test]
+fn risk_register_follows_classification_changes_and_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let db = db.to_str().unwrap();
+    ok(ja(&["seed-demo", "--db", db, "--assets", "200"]));
+    let run = ok(ja(&["risk", "assess", "--db", db]));
+    let created: usize = run
+        .stdout
+        .split("新規 ")
+        .nth(1)
+        .unwrap()
+        .split('件')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        created > 0 && created.is_multiple_of(21),
+        "systems × 21 threats: {}",
+        run.stdout
+    );
+    let run = ok(ja(&["risk", "assess", "--db", db]));
+    assert!(
+        run.stdout.contains(&format!("変更なし {created}件")),
+        "{}",
+        run.stdout
+    );
+    // Raise one internet-tier asset to 機密性2 with integrity 2: its system's risks are proposed higher.
+    let csv = dir.path().join("change.csv");
+    ok(ja(&[
+        "assets",
+        "export",
+        csv.to_str().unwrap(),
+        "--zone",
+        "internet",
+        "--db",
+        db,
+    ]));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let headers: Vec<&str> = lines[0].trim_start_matches('\u{feff}').split(',').collect();
+    let (ci, ii, ai) = (
+        headers.iter().position(|h| *h == "機密性").unwrap(),
+        headers.iter().position(|h| *h == "完全性").unwrap(),
+        headers.iter().position(|h| *h == "可用性").unwrap(),
+    );
+    let row = lines
+        .iter()
+        .position(|l| l.contains("SYS-CMS") || l.contains("ホームページ管理システム"))
+        .unwrap();
+    let mut cells: Vec<String> = lines[row].split(',').map(String::from).collect();
+    cells[ci] = "2".into();
+    cells[ii] = "2".into();
+    cells[ai] = "2".into();
+    lines[row] = cells.join(",");
+    std::fs::write(&csv, lines.join("\n")).unwrap();
+    ok(ja(&["assets", "import", csv.to_str().unwrap(), "--db", db]));
+    let run = ok(ja(&["risk", "assess", "--db", db]));
+    assert!(
+        !run.stdout.contains("更新 0件"),
+        "changed classification must update risks: {}",
+        run.stdout
+    );
+    let xlsx = dir.path().join("リスク台帳.xlsx");
+    ok(ja(&["risk", "export", xlsx.to_str().unwrap(), "--db", db]));
+    let t = read_table(&xlsx);
+    assert_eq!(t.headers[0], "対象");
+    assert_eq!(t.rows.len(), created);
+    assert!(
+        t.rows.iter().all(|r| r.cells[2].starts_with("第3条第")),
+        "every threat cites 第3条"
+    );
+    let first: u32 = t.rows[0].cells[9].parse().unwrap();
+    let last: u32 = t.rows[t.rows.len() - 1].cells[9].parse().unwrap();
+    assert!(first >= last, "highest residual risk first");
+}

@@ -4,9 +4,11 @@
 
 mod assets;
 pub mod audit;
+mod changes;
 mod error;
 mod org;
 mod policy;
+mod risk;
 mod sql;
 mod users;
 
@@ -15,6 +17,7 @@ pub use audit::{AuditEntry, AuditVerdict, Break};
 pub use error::StoreError;
 pub use org::{OrgData, Organisation};
 pub use policy::{DocumentSummary, PolicyDocument, StoredVersion};
+pub use risk::{RiskSaveSummary, StoredRisk};
 pub use users::{NewUser, SessionRecord, UserAccount};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

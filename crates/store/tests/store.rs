@@ -633,7 +633,47 @@ async fn policy_documents_keep_versions(url: String) {
     ));
 }
 
+async fn risk_register_round_trips(url: String) {
+    use mamori_core::risk::{Acceptance, Matrix, Risk, Treatment};
+    use mamori_core::threats::builtin_threats;
+    use mamori_store::StoredRisk;
+    let store = initialised(&url).await;
+    let threats = builtin_threats();
+    assert_eq!(
+        store.ensure_threats(&threats, "test", AT).await.unwrap(),
+        threats.len()
+    );
+    assert_eq!(store.ensure_threats(&threats, "test", AT).await.unwrap(), 0);
+    assert_eq!(store.threats().await.unwrap(), threats);
+    let m = Matrix::five_by_five();
+    let target = asset("SYS:JUKI", Zone::MyNumber, "3B");
+    let mut r = Risk::assess(&m, &mic_r6(), &target, &threats[0], 3).unwrap();
+    let stored = |r: &Risk| StoredRisk {
+        risk: r.clone(),
+        target_name: "住民記録システム".into(),
+        matrix: "5x5".into(),
+    };
+    let s = store.save_risks(&[stored(&r)], "test", AT).await.unwrap();
+    assert_eq!((s.created, s.updated, s.unchanged), (1, 0, 0));
+    r.treatment = Some(Treatment::Reduce);
+    r.measures = vec!["M-16".into(), "M-18".into()];
+    r.residual_likelihood = Some(1);
+    r.acceptance = Some(Acceptance {
+        staff: "S002".into(),
+        role: mamori_core::Role::Ciso,
+        on: "2026-11-26".into(),
+    });
+    let before = audit_count(&store).await;
+    let s = store.save_risks(&[stored(&r)], "test", AT).await.unwrap();
+    assert_eq!((s.created, s.updated, s.unchanged), (0, 1, 0));
+    assert_eq!(store.risks().await.unwrap(), vec![stored(&r)]);
+    let s = store.save_risks(&[stored(&r)], "test", AT).await.unwrap();
+    assert_eq!(s.unchanged, 1);
+    assert_eq!(audit_count(&store).await, before + 1);
+}
+
 mamori_testkit::both_backends!(
+    risk_register_round_trips,
     policy_documents_keep_versions,
     scheme_texts_can_be_edited_but_not_its_levels,
     organisation_is_created_once,

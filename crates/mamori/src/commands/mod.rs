@@ -3,6 +3,7 @@
 mod mail;
 mod net;
 mod policy;
+mod risk;
 
 use crate::cli::SchemeCommand;
 use crate::cli::{
@@ -68,6 +69,10 @@ pub async fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         }
         Command::Net(crate::cli::NetCommand::Check(args)) => net::check(&args, lang),
         Command::Sanitize(args) => mail::sanitize(&args, lang),
+        Command::Risk(cmd) => {
+            let store = Store::open(&cli.db, OpenMode::Existing).await?;
+            risk::run(&store, cmd, &actor, now, lang).await
+        }
         Command::Policy(cmd) => {
             let store = Store::open(&cli.db, OpenMode::Existing).await?;
             policy::run(&store, cmd, &actor, now, lang).await

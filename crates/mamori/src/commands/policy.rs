@@ -126,9 +126,9 @@ pub async fn run(
                     Lang::En => format!("Staff ID \"{staff}\" is not registered."),
                 }));
             }
-            let enactment = match (instrument, effective) {
-                (Some(i), Some(e)) => {
-                    Some((
+            let enactment =
+                match (instrument, effective) {
+                    (Some(i), Some(e)) => Some((
                         i,
                         mamori_core::register::parse_date(&e).ok_or_else(|| {
                             anyhow!(match lang {
@@ -140,17 +140,18 @@ pub async fn run(
                                 ),
                             })
                         })?,
-                    ))
-                }
-                (None, None) => None,
-                _ => return Err(anyhow!(
+                    )),
+                    (None, None) => None,
+                    _ => {
+                        return Err(anyhow!(
                     lang.pick(
                         "訓令番号（--instrument）と施行日（--effective）は両方指定してください。",
                         "Give both --instrument and --effective."
                     )
                     .to_string()
-                )),
-            };
+                ));
+                    }
+                };
             let state = match to {
                 Stage::Draft => mamori_core::policy_doc::VersionState::Draft,
                 Stage::UnderReview => mamori_core::policy_doc::VersionState::UnderReview,
