@@ -8,6 +8,7 @@ pub mod demo;
 mod docx;
 mod error;
 mod formula_guard;
+pub mod measures;
 pub mod policy;
 pub mod register;
 pub mod risk;

@@ -48,6 +48,47 @@ pub enum Command {
     /// リスク分析（第8条） / risk analysis
     #[command(subcommand)]
     Risk(RiskCommand),
+    /// 対策（第6条）の実施状況と適用宣言書 / measures: status and statement of applicability
+    #[command(subcommand)]
+    Measures(MeasuresCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MeasuresCommand {
+    /// 対策の一覧と全体の実施状況 / the catalogue with overall status
+    List,
+    /// 所属又は情報システムごとの実施状況を記録する / record the status for a department or system
+    Set {
+        /// 対策番号（例: M-11） / measure ID
+        measure: String,
+        /// 所属コード / department code
+        #[arg(long, conflicts_with = "system", required_unless_present = "system")]
+        department: Option<String>,
+        /// 情報システムコード / system code
+        #[arg(long)]
+        system: Option<String>,
+        #[arg(long, value_enum)]
+        status: MeasureStatus,
+        /// 証跡（ファイル名・文書番号、複数可） / evidence references
+        #[arg(long)]
+        evidence: Vec<String>,
+        /// 評価日（省略時は今日） / assessment date (default today)
+        #[arg(long)]
+        date: Option<String>,
+        /// 対象外の理由 / why not applicable
+        #[arg(long, default_value = "")]
+        justification: String,
+    },
+    /// 適用宣言書を xlsx に書き出す / export the statement of applicability
+    Export { file: PathBuf },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum MeasureStatus {
+    Implemented,
+    Partial,
+    NotImplemented,
+    NotApplicable,
 }
 
 #[derive(Subcommand, Debug)]

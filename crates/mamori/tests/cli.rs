@@ -709,3 +709,114 @@ fn risk_register_follows_classification_changes_and_exports() {
     let last: u32 = t.rows[t.rows.len() - 1].cells[9].parse().unwrap();
     assert!(first >= last, "highest residual risk first");
 }
+
+#[test]
+fn measure_status_and_statement_of_applicability() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let db = db.to_str().unwrap();
+    ok(ja(&["seed-demo", "--db", db, "--assets", "10"]));
+    ok(ja(&[
+        "measures",
+        "set",
+        "M-11",
+        "--department",
+        "1300",
+        "--status",
+        "implemented",
+        "--evidence",
+        "入退室記録.xlsx",
+        "--date",
+        "2026-11-01",
+        "--db",
+        db,
+    ]));
+    ok(ja(&[
+        "measures",
+        "set",
+        "M-11",
+        "--department",
+        "3100",
+        "--status",
+        "not-implemented",
+        "--db",
+        db,
+    ]));
+    let run = ja(&[
+        "measures",
+        "set",
+        "M-25",
+        "--department",
+        "2200",
+        "--status",
+        "not-applicable",
+        "--db",
+        db,
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("理由"), "{}", run.stderr);
+    ok(ja(&[
+        "measures",
+        "set",
+        "M-25",
+        "--department",
+        "2200",
+        "--status",
+        "not-applicable",
+        "--justification",
+        "SNS を利用していない",
+        "--db",
+        db,
+    ]));
+    let run = ja(&[
+        "measures",
+        "set",
+        "M-99",
+        "--department",
+        "2200",
+        "--status",
+        "implemented",
+        "--db",
+        db,
+    ]);
+    assert_eq!(run.code, 2);
+    let run = ja(&[
+        "measures",
+        "set",
+        "M-11",
+        "--department",
+        "0000",
+        "--status",
+        "implemented",
+        "--db",
+        db,
+    ]);
+    assert_eq!(run.code, 2, "unknown department: {}", run.stderr);
+    let run = ok(ja(&["measures", "list", "--db", db]));
+    assert!(
+        run.stdout.contains("M-11") && run.stdout.contains("[一部実施]"),
+        "{}",
+        run.stdout
+    );
+    let xlsx = dir.path().join("適用宣言書.xlsx");
+    ok(ja(&[
+        "measures",
+        "export",
+        xlsx.to_str().unwrap(),
+        "--db",
+        db,
+    ]));
+    let t = read_table(&xlsx);
+    let row = |id: &str| {
+        t.rows
+            .iter()
+            .find(|r| r.cells[0] == id)
+            .unwrap()
+            .cells
+            .clone()
+    };
+    assert_eq!(row("M-11")[4], "一部実施");
+    assert_eq!(row("M-25")[4], "対象外");
+    assert_eq!(row("M-25")[7], "SNS を利用していない");
+    assert_eq!(row("M-01")[4], "未実施");
+}

@@ -6,6 +6,7 @@ mod assets;
 pub mod audit;
 mod changes;
 mod error;
+mod measures;
 mod org;
 mod policy;
 mod risk;

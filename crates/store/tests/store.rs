@@ -672,7 +672,51 @@ async fn risk_register_round_trips(url: String) {
     assert_eq!(audit_count(&store).await, before + 1);
 }
 
+async fn measure_status_is_kept_per_scope(url: String) {
+    use mamori_core::measures::{ImplementationStatus, StatusRecord, StatusScope};
+    let store = initialised(&url).await;
+    let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let mut rec = StatusRecord {
+        measure: "M-11".into(),
+        scope: StatusScope::Department("1110".into()),
+        status: ImplementationStatus::Partial,
+        evidence: vec!["入退室記録.xlsx".into(), "写真.jpg".into()],
+        assessed_on: day,
+        justification: String::new(),
+    };
+    store.set_measure_status(&rec, "test", AT).await.unwrap();
+    rec.status = ImplementationStatus::Implemented;
+    store.set_measure_status(&rec, "test", AT).await.unwrap();
+    let sys = StatusRecord {
+        scope: StatusScope::System("JUKI".into()),
+        ..rec.clone()
+    };
+    store.set_measure_status(&sys, "test", AT).await.unwrap();
+    assert_eq!(
+        store.measure_status().await.unwrap(),
+        vec![rec.clone(), sys]
+    );
+    let na = StatusRecord {
+        status: ImplementationStatus::NotApplicable,
+        ..rec.clone()
+    };
+    assert!(matches!(
+        store.set_measure_status(&na, "test", AT).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let unknown = StatusRecord {
+        scope: StatusScope::Department("9999".into()),
+        ..rec
+    };
+    assert!(matches!(
+        store.set_measure_status(&unknown, "test", AT).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(audit_count(&store).await, 11 + 3);
+}
+
 mamori_testkit::both_backends!(
+    measure_status_is_kept_per_scope,
     risk_register_round_trips,
     policy_documents_keep_versions,
     scheme_texts_can_be_edited_but_not_its_levels,

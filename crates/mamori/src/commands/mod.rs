@@ -1,6 +1,7 @@
 //! One function per subcommand: read the arguments, call the use case, print the result.
 
 mod mail;
+mod measures;
 mod net;
 mod policy;
 mod risk;
@@ -69,6 +70,10 @@ pub async fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         }
         Command::Net(crate::cli::NetCommand::Check(args)) => net::check(&args, lang),
         Command::Sanitize(args) => mail::sanitize(&args, lang),
+        Command::Measures(cmd) => {
+            let store = Store::open(&cli.db, OpenMode::Existing).await?;
+            measures::run(&store, cmd, &actor, now, lang).await
+        }
         Command::Risk(cmd) => {
             let store = Store::open(&cli.db, OpenMode::Existing).await?;
             risk::run(&store, cmd, &actor, now, lang).await
