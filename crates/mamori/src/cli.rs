@@ -48,9 +48,21 @@ pub enum Command {
     /// リスク分析（第8条） / risk analysis
     #[command(subcommand)]
     Risk(RiskCommand),
+    /// 組織（第5条の体制） / the organisation
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// 対策（第6条）の実施状況と適用宣言書 / measures: status and statement of applicability
     #[command(subcommand)]
     Measures(MeasuresCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    /// 第5条の役割と任命されている職員 / the 第5条 roles and who holds them
+    Roles {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -101,6 +113,43 @@ pub enum RiskCommand {
     },
     /// リスク台帳を xlsx に書き出す / export the risk register as xlsx
     Export { file: PathBuf },
+    /// リスクの評価・対応を記録する（対象は情報システムコード、脅威は T-01 等） / record likelihood, treatment, residual
+    Set {
+        /// 情報システムコード（例: SYS-JUKI） / system code
+        system: String,
+        /// 脅威番号（例: T-01） / threat ID
+        threat: String,
+        #[arg(long)]
+        likelihood: Option<u8>,
+        /// 影響度（提案値を上書き） / impact (overrides the proposal)
+        #[arg(long)]
+        impact: Option<u8>,
+        #[arg(long, value_enum)]
+        treatment: Option<TreatmentArg>,
+        /// 対策番号（カンマ区切り） / measure IDs, comma-separated
+        #[arg(long)]
+        measures: Option<String>,
+        #[arg(long)]
+        residual_likelihood: Option<u8>,
+        #[arg(long)]
+        residual_impact: Option<u8>,
+    },
+    /// 残留リスクを受容する（統括情報セキュリティ責任者又はCISO） / accept the residual risk
+    Accept {
+        system: String,
+        threat: String,
+        /// 受容する職員の職員番号 / accepting staff ID
+        #[arg(long = "as")]
+        staff: String,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum TreatmentArg {
+    Reduce,
+    Avoid,
+    Transfer,
+    Accept,
 }
 
 #[derive(Subcommand, Debug)]

@@ -820,3 +820,94 @@ fn measure_status_and_statement_of_applicability() {
     assert_eq!(row("M-25")[7], "SNS を利用していない");
     assert_eq!(row("M-01")[4], "未実施");
 }
+
+#[test]
+fn risk_treatment_and_acceptance_follow_the_roles() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let db = db.to_str().unwrap();
+    ok(ja(&["seed-demo", "--db", db, "--assets", "100"]));
+    ok(ja(&["risk", "assess", "--matrix", "3x3", "--db", db]));
+    let roles: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(mamori("C", &["org", "roles", "--json", "--db", db])).stdout)
+            .unwrap();
+    let holder = |role: &str| {
+        roles.iter().find(|a| a["role"] == role).unwrap()["staff"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (ciso, admin) = (holder("ciso"), holder("security-administrator"));
+    let run = ja(&[
+        "risk",
+        "set",
+        "SYS-JUKI",
+        "T-01",
+        "--likelihood",
+        "4",
+        "--db",
+        db,
+    ]);
+    assert_eq!(run.code, 2, "3×3 has no likelihood 4: {}", run.stderr);
+    assert!(run.stderr.contains("1〜3"), "{}", run.stderr);
+    ok(ja(&[
+        "risk",
+        "set",
+        "SYS-JUKI",
+        "T-01",
+        "--likelihood",
+        "3",
+        "--treatment",
+        "reduce",
+        "--measures",
+        "M-16,M-18",
+        "--residual-likelihood",
+        "1",
+        "--db",
+        db,
+    ]));
+    let run = ja(&[
+        "risk", "accept", "SYS-JUKI", "T-01", "--as", &admin, "--db", db,
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("統括情報セキュリティ責任者又は最高情報セキュリティ責任者"),
+        "{}",
+        run.stderr
+    );
+    ok(ja(&[
+        "risk", "accept", "SYS-JUKI", "T-01", "--as", &ciso, "--db", db,
+    ]));
+    let xlsx = dir.path().join("r.xlsx");
+    ok(ja(&["risk", "export", xlsx.to_str().unwrap(), "--db", db]));
+    let t = read_table(&xlsx);
+    let row = t
+        .rows
+        .iter()
+        .find(|r| r.cells[0] == "住民記録システム" && r.cells[1] == "不正アクセス")
+        .unwrap();
+    assert_eq!(
+        (
+            row.cells[3].as_str(),
+            row.cells[7].as_str(),
+            row.cells[8].as_str()
+        ),
+        ("3", "低減", "M-16、M-18")
+    );
+    assert!(
+        row.cells[10].contains(&ciso) && row.cells[10].contains("最高情報セキュリティ責任者"),
+        "{:?}",
+        row.cells
+    );
+    // Re-assessing keeps the division's likelihood, treatment and acceptance.
+    ok(ja(&["risk", "assess", "--matrix", "3x3", "--db", db]));
+    ok(ja(&["risk", "export", xlsx.to_str().unwrap(), "--db", db]));
+    let t = read_table(&xlsx);
+    let row = t
+        .rows
+        .iter()
+        .find(|r| r.cells[0] == "住民記録システム" && r.cells[1] == "不正アクセス")
+        .unwrap();
+    assert!(row.cells[10].contains(&ciso), "{:?}", row.cells);
+}

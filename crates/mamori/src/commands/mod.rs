@@ -70,6 +70,10 @@ pub async fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         }
         Command::Net(crate::cli::NetCommand::Check(args)) => net::check(&args, lang),
         Command::Sanitize(args) => mail::sanitize(&args, lang),
+        Command::Org(crate::cli::OrgCommand::Roles { json }) => {
+            let store = Store::open(&cli.db, OpenMode::Existing).await?;
+            org_roles(&store, json, lang).await
+        }
         Command::Measures(cmd) => {
             let store = Store::open(&cli.db, OpenMode::Existing).await?;
             measures::run(&store, cmd, &actor, now, lang).await
@@ -652,5 +656,63 @@ async fn scheme_update(
             "Updated the scheme texts."
         )
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn org_roles(store: &Store, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
+    let (assignments, staff, departments, systems) = (
+        store.role_assignments().await?,
+        store.staff().await?,
+        store.departments().await?,
+        store.systems().await?,
+    );
+    if json {
+        println!("{}", serde_json::to_string_pretty(&assignments)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for role in mamori_core::Role::ALL {
+        let holders: Vec<String> = assignments
+            .iter()
+            .filter(|a| a.role == role)
+            .map(|a| {
+                let name = staff
+                    .iter()
+                    .find(|s| s.id == a.staff)
+                    .map(|s| s.name.as_str())
+                    .unwrap_or("?");
+                let scope = match &a.scope {
+                    mamori_core::RoleScope::Organisation => String::new(),
+                    mamori_core::RoleScope::Department(c) => {
+                        format!(
+                            "（{}）",
+                            departments
+                                .iter()
+                                .find(|d| &d.code == c)
+                                .map(|d| d.name.as_str())
+                                .unwrap_or(c)
+                        )
+                    }
+                    mamori_core::RoleScope::System(c) => {
+                        format!(
+                            "（{}）",
+                            systems
+                                .iter()
+                                .find(|s| &s.code == c)
+                                .map(|s| s.name.as_str())
+                                .unwrap_or(c)
+                        )
+                    }
+                };
+                format!("{} {name}{scope}", a.staff)
+            })
+            .collect();
+        println!("■ {}（{}）", role.label(lang), role.citation());
+        if holders.is_empty() {
+            println!("  {}", lang.pick("（未任命）", "(none)"));
+        }
+        for h in holders {
+            println!("  {h}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
