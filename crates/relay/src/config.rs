@@ -7,6 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset};
 use mamori_sanitize::Policy;
 
+use crate::tls::TlsConfig;
+
 /// Where the time comes from. The binary passes `SystemClock`; tests may pass a fixed clock.
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<FixedOffset>;
@@ -108,6 +110,10 @@ pub struct RelayConfig {
     pub deliver_timeout: Duration,
     /// Parallel sanitise/deliver workers.
     pub workers: usize,
+    /// Certificate for STARTTLS; `None` = STARTTLS not offered.
+    pub tls: Option<TlsConfig>,
+    /// With `tls`: refuse MAIL until the client has done STARTTLS.
+    pub require_tls: bool,
 }
 
 impl RelayConfig {
@@ -129,6 +135,8 @@ impl RelayConfig {
             retry: RetrySchedule::default(),
             deliver_timeout: Duration::from_secs(60),
             workers: 4,
+            tls: None,
+            require_tls: false,
         }
     }
 }

@@ -12,7 +12,9 @@ pub mod queue;
 pub mod relay;
 pub mod smtp;
 pub mod spool;
+pub mod tls;
 
 pub use config::{Clock, Limits, RelayConfig, RetrySchedule, SystemClock};
 pub use relay::{Relay, RelayError, RelayStats, run};
 pub use spool::{Spool, SpoolError, Stage};
+pub use tls::{TlsConfig, TlsError};

@@ -5,10 +5,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use mamori_core::Lang;
 use mamori_sanitize::{SanitizeContext, sanitize};
-use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, Notify, Semaphore, watch};
 use tokio::task::JoinSet;
@@ -212,24 +213,57 @@ async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     let cfg = &shared.config;
     let limits = &cfg.limits;
     let _ = stream.set_nodelay(true);
-    let (r, mut w) = stream.into_split();
-    let mut reader = BufReader::new(r);
     let mut session = Session::new(SessionLimits {
         hostname: cfg.hostname.clone(),
         accept_domains: cfg.accept_domains.clone(),
         max_message_bytes: limits.max_message_bytes,
         max_recipients: limits.max_recipients,
         max_errors: limits.max_errors,
+        tls_available: cfg.tls.is_some(),
+        tls_required: cfg.tls.is_some() && cfg.require_tls,
     });
+    let mut conn = BufReader::new(stream);
+    let greeting = session.greeting().to_bytes();
+    let end = converse(&mut conn, greeting, &mut session, &shared, peer, "ESMTP").await;
+    let (End::StartTls, Some(tls)) = (end, &cfg.tls) else {
+        return;
+    };
+    // Anything pipelined after STARTTLS arrived in plain text: never act on it (CVE-2011-0411).
+    if !conn.buffer().is_empty() {
+        return;
+    }
+    let handshake = tls.acceptor.accept(conn.into_inner());
+    let Ok(Ok(stream)) = tokio::time::timeout(limits.command_timeout, handshake).await else {
+        return;
+    };
+    session.tls_started();
+    let mut conn = BufReader::new(stream);
+    converse(&mut conn, Vec::new(), &mut session, &shared, peer, "ESMTPS").await;
+}
+
+enum End {
+    Closed,
+    StartTls,
+}
+
+/// The command loop over one transport (plain, then TLS after STARTTLS).
+async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut BufReader<S>,
+    mut out: Vec<u8>,
+    session: &mut Session,
+    shared: &Arc<Shared>,
+    peer: SocketAddr,
+    protocol: &str,
+) -> End {
+    let limits = &shared.config.limits;
     let timeout = limits.command_timeout;
-    let mut out = session.greeting().to_bytes();
     let mut helo = String::new();
     loop {
         // Pipelining: answer in order, but write only when the client has nothing more queued.
-        if !out.is_empty() && reader.buffer().is_empty() {
-            match tokio::time::timeout(timeout, w.write_all(&out)).await {
+        if !out.is_empty() && conn.buffer().is_empty() {
+            match tokio::time::timeout(timeout, conn.get_mut().write_all(&out)).await {
                 Ok(Ok(())) => out.clear(),
-                _ => return,
+                _ => return End::Closed,
             }
         }
         let max = if session.in_data() {
@@ -237,9 +271,9 @@ async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
         } else {
             limits.max_command_line
         };
-        let step = match tokio::time::timeout(timeout, read_line(&mut reader, max)).await {
+        let step = match tokio::time::timeout(timeout, read_line(conn, max)).await {
             Err(_) => Step::ReplyAndClose(session.timeout()),
-            Ok(Err(_)) | Ok(Ok(Line::Eof)) => return,
+            Ok(Err(_)) | Ok(Ok(Line::Eof)) => return End::Closed,
             Ok(Ok(Line::TooLong)) => session.line_too_long(),
             Ok(Ok(Line::Text(line))) => {
                 let is_hello = line.len() > 5
@@ -256,15 +290,32 @@ async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
             Step::Reply(r) => out.extend_from_slice(&r.to_bytes()),
             Step::ReplyAndClose(r) => {
                 out.extend_from_slice(&r.to_bytes());
-                let _ = tokio::time::timeout(timeout, w.write_all(&out)).await;
-                return;
+                flush(conn.get_mut(), &out, timeout).await;
+                return End::Closed;
+            }
+            Step::StartTls(r) => {
+                out.extend_from_slice(&r.to_bytes());
+                return if flush(conn.get_mut(), &out, timeout).await {
+                    End::StartTls
+                } else {
+                    End::Closed
+                };
             }
             Step::Message(envelope, body) => {
-                let ok = accept(&shared, &helo, peer, envelope, body).await;
+                let ok = accept(shared, &helo, peer, protocol, envelope, body).await;
                 out.extend_from_slice(&session.stored(ok).to_bytes());
             }
         }
     }
+}
+
+async fn flush<W: AsyncWrite + Unpin>(w: &mut W, bytes: &[u8], timeout: Duration) -> bool {
+    let sent = tokio::time::timeout(timeout, async {
+        w.write_all(bytes).await?;
+        w.flush().await
+    })
+    .await;
+    matches!(sent, Ok(Ok(())))
 }
 
 /// Durably spools a received message and queues it. Only after this returns true is 250 sent.
@@ -272,13 +323,14 @@ async fn accept(
     shared: &Arc<Shared>,
     helo: &str,
     peer: SocketAddr,
+    protocol: &str,
     envelope: Envelope,
     body: Vec<u8>,
 ) -> bool {
     let now = shared.clock.now();
     let id = shared.spool.new_id(now);
     let received = format!(
-        "Received: from {} ([{}])\r\n\tby {} (mamori) with ESMTP id {id};\r\n\t{}\r\n",
+        "Received: from {} ([{}])\r\n\tby {} (mamori) with {protocol} id {id};\r\n\t{}\r\n",
         sanitize_helo(helo),
         peer.ip(),
         shared.config.hostname,

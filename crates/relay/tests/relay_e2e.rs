@@ -318,3 +318,113 @@ Content-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAA
     );
     relay.shutdown().await;
 }
+
+fn tls_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tls")
+}
+
+fn tls_client() -> tokio_rustls::TlsConnector {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(tls_dir().join("cert.pem")).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
+async fn read_reply<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> String {
+    use tokio::io::AsyncBufReadExt;
+    let mut all = String::new();
+    loop {
+        let mut line = String::new();
+        let n = tokio::time::timeout(Duration::from_secs(5), r.read_line(&mut line))
+            .await
+            .unwrap()
+            .unwrap();
+        all.push_str(&line);
+        if n == 0 || line.as_bytes().get(3) != Some(&b'-') {
+            return all;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_then_mail_and_plaintext_injection_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(dir.path().join("sink")).await;
+    let mut cfg = test_config(dir.path().join("spool"), &sink.addr);
+    cfg.tls = Some(
+        mamori_relay::TlsConfig::from_pem_files(
+            &tls_dir().join("cert.pem"),
+            &tls_dir().join("key.pem"),
+        )
+        .unwrap(),
+    );
+    cfg.require_tls = true;
+    let relay = start(cfg).await;
+
+    let stream = tokio::net::TcpStream::connect(&relay.addr).await.unwrap();
+    let mut plain = tokio::io::BufReader::new(stream);
+    assert!(read_reply(&mut plain).await.starts_with("220 "));
+    plain.get_mut().write_all(b"EHLO c\r\n").await.unwrap();
+    assert!(read_reply(&mut plain).await.contains("250-STARTTLS\r\n"));
+    plain
+        .get_mut()
+        .write_all(b"MAIL FROM:<a@internet.example>\r\n")
+        .await
+        .unwrap();
+    assert!(read_reply(&mut plain).await.starts_with("530 5.7.0"));
+    plain.get_mut().write_all(b"STARTTLS\r\n").await.unwrap();
+    assert!(read_reply(&mut plain).await.starts_with("220 "));
+    let server_name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = tls_client()
+        .connect(server_name, plain.into_inner())
+        .await
+        .unwrap();
+    let mut tls = tokio::io::BufReader::new(tls);
+    tls.get_mut()
+        .write_all(
+            b"EHLO c\r\nMAIL FROM:<a@internet.example>\r\nRCPT TO:<taro@city.example.lg.jp>\r\nDATA\r\n",
+        )
+        .await
+        .unwrap();
+    let ehlo = read_reply(&mut tls).await;
+    assert!(
+        ehlo.starts_with("250-") && !ehlo.contains("STARTTLS"),
+        "{ehlo}"
+    );
+    assert!(read_reply(&mut tls).await.starts_with("250 "));
+    assert!(read_reply(&mut tls).await.starts_with("250 "));
+    assert!(read_reply(&mut tls).await.starts_with("354 "));
+    tls.get_mut()
+        .write_all(b"Subject: e2e-tls\r\n\r\nover tls\r\n.\r\nQUIT\r\n")
+        .await
+        .unwrap();
+    assert!(read_reply(&mut tls).await.starts_with("250 "));
+    assert!(wait_for(Duration::from_secs(10), || sink.received().len() == 1).await);
+    assert!(sink.received()[0].text().contains("Subject: e2e-tls"));
+
+    // Commands pipelined behind STARTTLS in plain text would be injected into the TLS session:
+    // the relay hangs up at once instead (without the check it would wait for a TLS handshake
+    // until the 300 s command timeout, and the 5 s read below would fail).
+    let mut s = tokio::net::TcpStream::connect(&relay.addr).await.unwrap();
+    s.write_all(b"EHLO c\r\nSTARTTLS\r\nMAIL FROM:<evil@internet.example>\r\n")
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.contains("220 2.0.0"), "{out}");
+    assert!(!out.contains("530") && !out.contains("250 2.1.0"), "{out}");
+    relay.shutdown().await;
+}

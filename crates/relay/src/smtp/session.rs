@@ -16,6 +16,10 @@ pub struct SessionLimits {
     pub max_recipients: usize,
     /// Command errors tolerated before the connection is closed (421).
     pub max_errors: usize,
+    /// A certificate is configured: advertise and accept STARTTLS.
+    pub tls_available: bool,
+    /// Refuse MAIL until STARTTLS has been done (530 5.7.0).
+    pub tls_required: bool,
 }
 
 /// The SMTP envelope of one accepted message. `mail_from` is empty for the null reverse-path.
@@ -33,6 +37,8 @@ pub enum Step {
     Reply(Reply),
     /// Send the reply, then close the connection.
     ReplyAndClose(Reply),
+    /// Send the reply (220), then start the TLS handshake and call `Session::tls_started`.
+    StartTls(Reply),
     /// The message is complete: store it durably, then send `Session::stored`'s reply.
     Message(Envelope, Vec<u8>),
 }
@@ -65,6 +71,7 @@ pub struct Session {
     limits: SessionLimits,
     state: State,
     errors: usize,
+    tls_active: bool,
 }
 
 impl Session {
@@ -73,6 +80,7 @@ impl Session {
             limits,
             state: State::Fresh,
             errors: 0,
+            tls_active: false,
         }
     }
 
@@ -81,6 +89,12 @@ impl Session {
             220,
             format!("{} ESMTP mamori 無害化 relay", self.limits.hostname),
         )
+    }
+
+    /// After a successful handshake: RFC 3207 says forget everything said before it.
+    pub fn tls_started(&mut self) {
+        self.state = State::Fresh;
+        self.tls_active = true;
     }
 
     /// True while the message text is being received (lines are data, not commands).
@@ -135,21 +149,23 @@ impl Session {
             }
             "EHLO" => {
                 self.state = State::Ready;
-                Step::Reply(Reply::multi(
-                    250,
-                    vec![
-                        self.limits.hostname.clone(),
-                        format!("SIZE {}", self.limits.max_message_bytes),
-                        "8BITMIME".into(),
-                        "PIPELINING".into(),
-                        "ENHANCEDSTATUSCODES".into(),
-                    ],
-                ))
+                let mut lines = vec![
+                    self.limits.hostname.clone(),
+                    format!("SIZE {}", self.limits.max_message_bytes),
+                    "8BITMIME".into(),
+                    "PIPELINING".into(),
+                ];
+                if self.limits.tls_available && !self.tls_active {
+                    lines.push("STARTTLS".into());
+                }
+                lines.push("ENHANCEDSTATUSCODES".into());
+                Step::Reply(Reply::multi(250, lines))
             }
             "HELO" => {
                 self.state = State::Ready;
                 Step::Reply(Reply::new(250, self.limits.hostname.clone()))
             }
+            "STARTTLS" => self.starttls(arg),
             "MAIL" => self.mail(arg),
             "RCPT" => self.rcpt(arg),
             "DATA" => self.data(arg),
@@ -167,7 +183,29 @@ impl Session {
         }
     }
 
+    fn starttls(&mut self, arg: &str) -> Step {
+        if !self.limits.tls_available {
+            return self.error(Reply::new(502, "5.5.1 Error: STARTTLS not available"));
+        }
+        if self.tls_active {
+            return self.error(Reply::new(503, "5.5.1 Error: TLS already active"));
+        }
+        if !arg.is_empty() {
+            return self.error(Reply::new(501, "5.5.4 Syntax: STARTTLS"));
+        }
+        if !matches!(self.state, State::Ready) {
+            return self.error(Reply::new(
+                503,
+                "5.5.1 Error: send EHLO first, outside a transaction",
+            ));
+        }
+        Step::StartTls(Reply::new(220, "2.0.0 Ready to start TLS"))
+    }
+
     fn mail(&mut self, arg: &str) -> Step {
+        if self.limits.tls_required && !self.tls_active && !matches!(self.state, State::Fresh) {
+            return self.error(Reply::new(530, "5.7.0 Must issue a STARTTLS command first"));
+        }
         match self.state {
             State::Fresh => {
                 return self.error(Reply::new(503, "5.5.1 Error: send HELO/EHLO first"));
@@ -366,12 +404,14 @@ mod tests {
             max_message_bytes: 100,
             max_recipients: 2,
             max_errors: 5,
+            tls_available: false,
+            tls_required: false,
         }
     }
 
     fn code(step: Step) -> u16 {
         match step {
-            Step::Reply(r) | Step::ReplyAndClose(r) => r.code,
+            Step::Reply(r) | Step::ReplyAndClose(r) | Step::StartTls(r) => r.code,
             other => panic!("expected a reply, got {other:?}"),
         }
     }
@@ -513,5 +553,33 @@ mod tests {
         assert_eq!(code(s.line(b"MAIL FROM:<a@b.example> SIZE=x")), 501);
         assert_eq!(code(s.line(b"mail from: <a@b.example>")), 250);
         assert_eq!(code(s.line(b"QUIT")), 221);
+    }
+
+    #[test]
+    fn starttls_advertised_required_and_resets_the_session() {
+        let mut s = Session::new(SessionLimits {
+            tls_available: true,
+            tls_required: true,
+            ..limits()
+        });
+        assert_eq!(code(s.line(b"STARTTLS")), 503);
+        let Step::Reply(r) = s.line(b"EHLO c") else {
+            panic!()
+        };
+        assert!(r.lines.contains(&"STARTTLS".to_string()));
+        assert_eq!(code(s.line(b"MAIL FROM:<a@b.example>")), 530);
+        assert!(matches!(s.line(b"STARTTLS"), Step::StartTls(r) if r.code == 220));
+        s.tls_started();
+        // Everything before the handshake is forgotten: EHLO again, and no second STARTTLS.
+        assert_eq!(code(s.line(b"MAIL FROM:<a@b.example>")), 503);
+        let Step::Reply(r) = s.line(b"EHLO c") else {
+            panic!()
+        };
+        assert!(!r.lines.contains(&"STARTTLS".to_string()));
+        assert_eq!(code(s.line(b"STARTTLS")), 503);
+        assert_eq!(code(s.line(b"MAIL FROM:<a@b.example>")), 250);
+        // Without a certificate STARTTLS is not offered at all.
+        let mut plain = ready();
+        assert_eq!(code(plain.line(b"STARTTLS")), 502);
     }
 }
