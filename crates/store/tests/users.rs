@@ -221,7 +221,27 @@ async fn lockout_sessions_and_disabling_are_stored_and_audited(url: String) {
     ));
 }
 
+async fn last_change_seq_moves_only_with_changes_to_that_entity(url: String) {
+    let store = store_with_staff(&url).await;
+    assert_eq!(store.last_change_seq("asset").await.unwrap(), 0);
+    let asset = mamori_core::Asset::new("A-1", "資産", mamori_core::AssetKind::Information);
+    store
+        .import_assets(vec![asset], &mic_r6(), "test", AT, false)
+        .await
+        .unwrap();
+    let after_import = store.last_change_seq("asset").await.unwrap();
+    assert!(after_import > 0);
+    store.record_asset_view("A-1", "web:x", AT).await.unwrap();
+    store
+        .create_user(&new_user("kato", "S1"), "cli:admin", AT)
+        .await
+        .unwrap();
+    assert_eq!(store.last_change_seq("asset").await.unwrap(), after_import);
+    assert!(store.last_change_seq("user").await.unwrap() > after_import);
+}
+
 mamori_testkit::both_backends!(
+    last_change_seq_moves_only_with_changes_to_that_entity,
     accounts_are_created_once_per_login_and_staff,
     lockout_sessions_and_disabling_are_stored_and_audited,
 );

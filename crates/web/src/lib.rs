@@ -92,7 +92,7 @@ pub struct AppState {
 }
 
 /// The register as of one audit-log position. Every change to an asset appends to the audit log
-/// in the same transaction, so while the newest entry is unchanged the register is too.
+/// in the same transaction, so while the newest asset change is the same the register is too.
 pub(crate) struct AssetSnapshot {
     pub(crate) audit_seq: i64,
     pub(crate) assets: Arc<Vec<mamori_core::Asset>>,
@@ -119,17 +119,11 @@ impl AppState {
         mamori_app::Now(self.clock.now())
     }
 
-    /// The whole register, reloaded only when the audit log has moved on since the last load.
+    /// The whole register, reloaded only when an asset has changed since the last load.
     pub(crate) async fn all_assets(&self) -> Result<Arc<Vec<mamori_core::Asset>>, WebError> {
         // Read the position first: a write landing during the load makes the snapshot newer than
         // its recorded position, never older, so the next request reloads rather than serving stale rows.
-        let seq = self
-            .store
-            .audit_entries(1, None)
-            .await?
-            .first()
-            .map(|e| e.seq)
-            .unwrap_or(0);
+        let seq = self.store.last_change_seq("asset").await?;
         if let Ok(guard) = self.asset_cache.lock()
             && let Some(snapshot) = guard.as_ref()
             && snapshot.audit_seq == seq
@@ -199,6 +193,13 @@ pub async fn serve(
         Arc::new(OsRandom),
         config.secure_cookies,
     );
+    // Load the register before the first person asks for it (a large one takes seconds).
+    let warm = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = warm.all_assets().await {
+            eprintln!("mamori-web: loading the register failed: {e}");
+        }
+    });
     eprintln!(
         "mamori: http://{} で待ち受けています / listening on http://{}",
         config.listen, config.listen
