@@ -8,6 +8,7 @@
 
 pub mod bounce;
 pub mod config;
+pub mod event;
 pub mod queue;
 pub mod relay;
 pub mod smtp;
@@ -15,6 +16,7 @@ pub mod spool;
 pub mod tls;
 
 pub use config::{Clock, Limits, RelayConfig, RetrySchedule, SystemClock};
+pub use event::RelayEvent;
 pub use relay::{Relay, RelayError, RelayStats, run};
 pub use spool::{Spool, SpoolError, Stage};
 pub use tls::{TlsConfig, TlsError};

@@ -11,12 +11,13 @@ use mamori_core::Lang;
 use mamori_sanitize::{SanitizeContext, sanitize};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Mutex, Notify, Semaphore, watch};
+use tokio::sync::{Mutex, Notify, Semaphore, broadcast, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::bounce;
 use crate::config::{Clock, RelayConfig};
+use crate::event::RelayEvent;
 use crate::queue::{Job, Next, Queue};
 use crate::smtp::line::{Line, read_line};
 use crate::smtp::{Envelope, Reply, Session, SessionLimits, Step, client};
@@ -78,6 +79,7 @@ fn bump(counter: &AtomicU64) {
 }
 
 struct Shared {
+    events: broadcast::Sender<RelayEvent>,
     config: RelayConfig,
     spool: Spool,
     clock: Arc<dyn Clock>,
@@ -87,6 +89,11 @@ struct Shared {
 }
 
 impl Shared {
+    fn emit(&self, event: RelayEvent) {
+        // No subscriber is fine: events are for logs, the spool is the record.
+        let _ = self.events.send(event);
+    }
+
     async fn enqueue(&self, job: Job) {
         self.queue.lock().await.push(job);
         self.notify.notify_one();
@@ -122,6 +129,7 @@ impl Relay {
         Ok(Relay {
             listener,
             shared: Arc::new(Shared {
+                events: broadcast::channel(1024).0,
                 config,
                 spool,
                 clock,
@@ -134,6 +142,12 @@ impl Relay {
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Events for the operator's log (ja/en via `RelayEvent::message`). Subscribe before `run`;
+    /// a subscriber that falls more than 1024 events behind misses the oldest.
+    pub fn subscribe(&self) -> broadcast::Receiver<RelayEvent> {
+        self.shared.events.subscribe()
     }
 
     pub fn stats(&self) -> Arc<RelayStats> {
@@ -338,6 +352,12 @@ async fn accept(
     );
     let mut full = received.into_bytes();
     full.extend_from_slice(&body);
+    let accepted = RelayEvent::Accepted {
+        id: id.clone(),
+        from: envelope.mail_from.clone(),
+        recipients: envelope.rcpt_to.len(),
+        bytes: body.len(),
+    };
     let entry = Entry {
         envelope,
         body: full,
@@ -348,6 +368,7 @@ async fn accept(
     match stored {
         Ok(()) => {
             bump(&shared.stats.accepted);
+            shared.emit(accepted);
             shared
                 .enqueue(Job {
                     id,
@@ -357,8 +378,12 @@ async fn accept(
                 .await;
             true
         }
-        Err(_) => {
+        Err(e) => {
             bump(&shared.stats.errors);
+            shared.emit(RelayEvent::SpoolTrouble {
+                id,
+                detail: e.to_string(),
+            });
             false
         }
     }
@@ -404,8 +429,13 @@ async fn process(shared: &Arc<Shared>, job: Job) {
             let s = shared.clone();
             let id = job.id.clone();
             match blocking(move || sanitize_stage(&s, &id)).await {
-                Ok(()) => {
+                Ok((summary, quarantined)) => {
                     bump(&shared.stats.sanitized);
+                    shared.emit(RelayEvent::Sanitized {
+                        id: job.id.clone(),
+                        summary,
+                        quarantined,
+                    });
                     // Straight on to delivery in this worker.
                     Box::pin(process(
                         shared,
@@ -429,6 +459,10 @@ async fn process(shared: &Arc<Shared>, job: Job) {
 
 async fn retry_later(shared: &Arc<Shared>, job: Job, err: SpoolError) {
     bump(&shared.stats.errors);
+    shared.emit(RelayEvent::SpoolTrouble {
+        id: job.id.clone(),
+        detail: err.to_string(),
+    });
     if let SpoolError::Io { source, .. } = &err
         && source.kind() == std::io::ErrorKind::NotFound
     {
@@ -452,7 +486,7 @@ async fn retry_later(shared: &Arc<Shared>, job: Job, err: SpoolError) {
 }
 
 /// incoming/ → quarantine/ + sanitized/, then remove incoming/. Idempotent if interrupted.
-fn sanitize_stage(shared: &Shared, id: &str) -> Result<(), SpoolError> {
+fn sanitize_stage(shared: &Shared, id: &str) -> Result<(String, usize), SpoolError> {
     let spool = &shared.spool;
     let entry = spool.read(Stage::Incoming, id)?;
     let cfg = &shared.config;
@@ -479,7 +513,8 @@ fn sanitize_stage(shared: &Shared, id: &str) -> Result<(), SpoolError> {
             body: outcome.message,
         },
     )?;
-    spool.remove(Stage::Incoming, id)
+    spool.remove(Stage::Incoming, id)?;
+    Ok((outcome.report.header_value(), outcome.quarantined.len()))
 }
 
 fn safe_file_name(name: &str) -> String {
@@ -522,6 +557,14 @@ async fn deliver_stage(shared: &Arc<Shared>, job: &Job) -> Result<(), SpoolError
     if !failed.is_empty() {
         if entry.envelope.mail_from.is_empty() {
             bump(&shared.stats.dropped);
+            shared.emit(RelayEvent::Dropped {
+                id: job.id.clone(),
+                reason: failed
+                    .iter()
+                    .map(|(r, why)| format!("<{r}>: {why}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            });
         } else {
             let now = shared.clock.now();
             let bounce_id = shared.spool.new_id(now);
@@ -543,6 +586,11 @@ async fn deliver_stage(shared: &Arc<Shared>, job: &Job) -> Result<(), SpoolError
             let bid = bounce_id.clone();
             blocking(move || s.spool.store(Stage::Sanitized, &bid, &bounce)).await?;
             bump(&shared.stats.bounced);
+            shared.emit(RelayEvent::Bounced {
+                id: job.id.clone(),
+                bounce_id: bounce_id.clone(),
+                recipients: failed.iter().map(|(r, _)| r.clone()).collect(),
+            });
             shared
                 .enqueue(Job {
                     id: bounce_id,
@@ -551,6 +599,12 @@ async fn deliver_stage(shared: &Arc<Shared>, job: &Job) -> Result<(), SpoolError
                 })
                 .await;
         }
+    }
+    if !attempt.delivered.is_empty() {
+        shared.emit(RelayEvent::Delivered {
+            id: job.id.clone(),
+            recipients: attempt.delivered.clone(),
+        });
     }
     if attempt.temporary.is_empty() || gave_up {
         let s = shared.clone();
@@ -562,6 +616,16 @@ async fn deliver_stage(shared: &Arc<Shared>, job: &Job) -> Result<(), SpoolError
         return Ok(());
     }
     bump(&shared.stats.deferred);
+    let delay = cfg.retry.delay(job.failures + 1);
+    shared.emit(RelayEvent::Deferred {
+        id: job.id.clone(),
+        reason: attempt
+            .temporary
+            .first()
+            .map(|(_, why)| why.clone())
+            .unwrap_or_default(),
+        retry_secs: delay.as_secs(),
+    });
     let remaining: Vec<String> = attempt.temporary.into_iter().map(|(r, _)| r).collect();
     if remaining.len() != entry.envelope.rcpt_to.len() {
         let s = shared.clone();
@@ -576,7 +640,7 @@ async fn deliver_stage(shared: &Arc<Shared>, job: &Job) -> Result<(), SpoolError
         blocking(move || s.spool.store(Stage::Sanitized, &id, &rewritten)).await?;
     }
     let failures = job.failures + 1;
-    let at = Instant::now() + cfg.retry.delay(failures);
+    let at = Instant::now() + delay;
     shared.queue.lock().await.push_at(
         at,
         Job {

@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 struct Running {
     addr: String,
     stats: Arc<RelayStats>,
+    events: tokio::sync::broadcast::Receiver<mamori_relay::RelayEvent>,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -25,6 +26,7 @@ async fn start(cfg: RelayConfig) -> Running {
     let relay = Relay::bind(cfg, Arc::new(SystemClock)).await.unwrap();
     let addr = relay.local_addr().unwrap().to_string();
     let stats = relay.stats();
+    let events = relay.subscribe();
     let (stop, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         relay
@@ -37,6 +39,7 @@ async fn start(cfg: RelayConfig) -> Running {
     Running {
         addr,
         stats,
+        events,
         stop,
         task,
     }
@@ -180,6 +183,21 @@ async fn temporary_failure_is_retried_with_backoff_then_delivered() {
     assert_eq!(relay.stats.bounced.load(Ordering::Relaxed), 0);
     // Backoff 50 ms then 100 ms: at least 150 ms, but far from the production minutes.
     assert!(started.elapsed() >= Duration::from_millis(150));
+    let mut relay = relay;
+    let mut log = Vec::new();
+    while let Ok(e) = relay.events.try_recv() {
+        log.push(e.message(mamori_core::Lang::En));
+    }
+    let kinds: Vec<&str> = log
+        .iter()
+        .map(|l| l.split_once(": ").unwrap().1.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["accepted", "sanitised", "deferred", "deferred", "delivered"],
+        "{log:?}"
+    );
+    assert!(log[2].contains("451 4.3.0 try later"), "{log:?}");
     relay.shutdown().await;
 }
 
