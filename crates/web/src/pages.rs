@@ -8,7 +8,7 @@ use crate::render::{
 use crate::session::{OrgView, Viewer};
 use crate::{AppState, WebError};
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use chrono::TimeDelta;
 use mamori_core::access::{Capability, Visibility};
@@ -100,7 +100,11 @@ pub async fn dashboard(
             None => lang.pick("未設定", "None").to_string(),
         })
         .collect();
-    let findings = visible_findings(&state, &visible, now).await?.len();
+    let findings = if policy.may(&viewer.subject, Capability::ViewFindings) {
+        Some(visible_findings(&state, &visible, now).await?.len())
+    } else {
+        None
+    };
     let recent = if policy.may(&viewer.subject, Capability::ViewAuditLog) {
         Some(
             state
@@ -148,7 +152,21 @@ async fn visible_findings(
     ))
 }
 
-pub async fn findings(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+#[derive(serde::Deserialize, Default)]
+pub struct FindingsQuery {
+    page: Option<usize>,
+}
+
+/// Findings per page.
+const FINDINGS_PAGE: usize = 100;
+
+pub async fn findings(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    let query: FindingsQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| WebError::BadRequest(e.to_string()))?;
     let org = OrgView::load(&state).await?;
     let policy = org.policy();
     if !policy.may(&viewer.subject, Capability::ViewFindings) {
@@ -157,9 +175,25 @@ pub async fn findings(State(state): State<AppState>, viewer: Viewer) -> Result<R
     let scheme = state.store.organisation().await?.scheme;
     let visible = visible_assets(&state, &policy, &viewer, &scheme).await?;
     let lang = viewer.lang;
-    let rows = visible_findings(&state, &visible, state.now())
-        .await?
+    let all = visible_findings(&state, &visible, state.now()).await?;
+    let mut by_rule: Vec<(String, String, usize)> = Vec::new();
+    for f in &all {
+        let citation = match lang {
+            Lang::Ja => f.citation.to_string(),
+            Lang::En => f.citation.english(),
+        };
+        match by_rule.iter_mut().find(|(_, t, _)| t == f.title.get(lang)) {
+            Some(entry) => entry.2 += 1,
+            None => by_rule.push((citation, f.title.get(lang).to_string(), 1)),
+        }
+    }
+    let total = all.len();
+    let pages = total.div_ceil(FINDINGS_PAGE).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, pages);
+    let rows = all
         .into_iter()
+        .skip((page - 1) * FINDINGS_PAGE)
+        .take(FINDINGS_PAGE)
         .map(|f| FindingRow {
             citation: match lang {
                 Lang::Ja => f.citation.to_string(),
@@ -174,6 +208,12 @@ pub async fn findings(State(state): State<AppState>, viewer: Viewer) -> Result<R
     let page = FindingsPage {
         p: viewer.chrome(&org, "findings"),
         rows,
+        by_rule,
+        total,
+        page,
+        pages,
+        prev_link: (page > 1).then(|| format!("/findings?page={}", page - 1)),
+        next_link: (page < pages).then(|| format!("/findings?page={}", page + 1)),
     };
     Ok(html(&page)?.into_response())
 }

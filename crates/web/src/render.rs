@@ -110,7 +110,8 @@ pub struct DashboardPage {
     pub matrix: Vec<MatrixRow>,
     pub full_count: usize,
     pub existence_only: usize,
-    pub findings: usize,
+    /// `None` when the person may not see findings.
+    pub findings: Option<usize>,
     pub reviews_due: usize,
     pub recent: Option<Vec<AuditRow>>,
 }
@@ -189,6 +190,13 @@ pub struct FindingRow {
 pub struct FindingsPage {
     pub p: Chrome,
     pub rows: Vec<FindingRow>,
+    /// (provision, rule title, number of findings)
+    pub by_rule: Vec<(String, String, usize)>,
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    pub prev_link: Option<String>,
+    pub next_link: Option<String>,
 }
 
 #[derive(Template)]

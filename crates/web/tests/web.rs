@@ -632,7 +632,48 @@ async fn assets_are_created_edited_and_disposed_only_where_the_policy_allows(url
     ));
 }
 
+async fn findings_cite_the_regulation_and_follow_visibility(url: String) {
+    let h = harness(&url).await;
+    // A 機密性2 asset of 情報政策課 holding My Number data outside the My Number tier (第6条第2号ア).
+    let mut a = mamori_core::Asset::new(
+        "A-MYNUM",
+        "番号付き名簿",
+        mamori_core::AssetKind::Information,
+    );
+    a.department = Some("K1".into());
+    a.classification = mamori_core::Classification::new("2", "2", "2");
+    a.zone = Some(mamori_core::Zone::Lgwan);
+    a.personal_info = true;
+    a.my_number = true;
+    a.next_review = Some(chrono::NaiveDate::from_ymd_opt(2027, 4, 1).unwrap());
+    h.store
+        .import_assets(
+            vec![a],
+            &mamori_core::classification::mic_r6(),
+            "test",
+            "2026-11-26T00:00:00Z",
+            false,
+        )
+        .await
+        .unwrap();
+    for (role, sees) in [
+        ("kanri", true),
+        ("staff", true),
+        ("ciso", true),
+        ("sekinin", false),
+        ("sysadm", false),
+    ] {
+        let b = h.sign_in(role).await;
+        let page = h.get("/findings", Some(&b)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(page.body.contains("A-MYNUM"), sees, "{role}");
+        assert_eq!(page.body.contains("第6条第2号ア"), sees, "{role}");
+        assert_eq!(page.body.contains("番号付き名簿"), sees, "{role}");
+    }
+}
+
 mamori_testkit::both_backends!(
+    findings_cite_the_regulation_and_follow_visibility,
     assets_are_created_edited_and_disposed_only_where_the_policy_allows,
     sign_in_succeeds_and_failures_do_not_reveal_accounts,
     five_failures_lock_for_fifteen_minutes_known_or_not,
