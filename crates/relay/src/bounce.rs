@@ -10,16 +10,18 @@ pub fn build(
     sender: &str,
     failed: &[(String, String)],
     original: &[u8],
+    arrived: Option<DateTime<FixedOffset>>,
     now: DateTime<FixedOffset>,
 ) -> Vec<u8> {
     let boundary = format!("mamori-dsn-{queue_id}");
     let date = now.to_rfc2822();
+    let arrival = arrived.unwrap_or(now).to_rfc2822();
     let mut list = String::new();
     for (rcpt, reason) in failed {
         list.push_str(&format!("  <{rcpt}>: {}\r\n", clean(reason)));
     }
     let mut status = format!(
-        "Reporting-MTA: dns; {hostname}\r\nX-Mamori-Queue-ID: {queue_id}\r\nArrival-Date: {date}\r\n"
+        "Reporting-MTA: dns; {hostname}\r\nX-Mamori-Queue-ID: {queue_id}\r\nArrival-Date: {arrival}\r\n"
     );
     for (rcpt, reason) in failed {
         // Permanent refusals are 5.0.0; giving up after temporary failures is 4.4.7 (expired).
@@ -135,6 +137,7 @@ mod tests {
                 "550 5.1.1 no such user".into(),
             )],
             b"Subject: secret plan\r\nFrom: a@internet.example\r\n\r\nBODY-NOT-INCLUDED",
+            Some(DateTime::parse_from_rfc3339("2026-11-25T08:30:00+09:00").unwrap()),
             now,
         );
         let text = String::from_utf8(msg).unwrap();
@@ -153,6 +156,7 @@ mod tests {
         assert!(human.contains("<t@city.example.lg.jp>: 550 5.1.1 no such user"));
         assert!(text.contains("To: <a@internet.example>\r\n"));
         assert!(text.contains("Status: 5.0.0"));
+        assert!(text.contains("Arrival-Date: Wed, 25 Nov 2026 08:30:00 +0900"));
         assert!(text.contains("Subject: secret plan"));
         assert!(!text.contains("BODY-NOT-INCLUDED"));
         assert_eq!(base64_utf8("ab"), "YWI=");

@@ -360,6 +360,7 @@ async fn accept(
     };
     let entry = Entry {
         envelope,
+        received_at: Some(now),
         body: full,
     };
     let s = shared.clone();
@@ -490,7 +491,8 @@ fn sanitize_stage(shared: &Shared, id: &str) -> Result<(String, usize), SpoolErr
     let spool = &shared.spool;
     let entry = spool.read(Stage::Incoming, id)?;
     let cfg = &shared.config;
-    let mut ctx = SanitizeContext::new(id, shared.clock.now());
+    let received_at = entry.received_at.unwrap_or_else(|| shared.clock.now());
+    let mut ctx = SanitizeContext::new(id, received_at);
     ctx.notice_from = format!("mamori <postmaster@{}>", cfg.hostname);
     ctx.message_id_domain = cfg.hostname.clone();
     ctx.envelope_recipients = entry.envelope.rcpt_to.clone();
@@ -510,6 +512,7 @@ fn sanitize_stage(shared: &Shared, id: &str) -> Result<(String, usize), SpoolErr
         id,
         &Entry {
             envelope: entry.envelope,
+            received_at: entry.received_at,
             body: outcome.message,
         },
     )?;
@@ -573,12 +576,14 @@ async fn deliver_stage(shared: &Arc<Shared>, job: &Job) -> Result<(), SpoolError
                     mail_from: String::new(),
                     rcpt_to: vec![entry.envelope.mail_from.clone()],
                 },
+                received_at: Some(now),
                 body: bounce::build(
                     &cfg.hostname,
                     &job.id,
                     &entry.envelope.mail_from,
                     &failed,
                     &entry.body,
+                    entry.received_at,
                     now,
                 ),
             };
@@ -635,6 +640,7 @@ async fn deliver_stage(shared: &Arc<Shared>, job: &Job) -> Result<(), SpoolError
                 mail_from: entry.envelope.mail_from,
                 rcpt_to: remaining,
             },
+            received_at: entry.received_at,
             body: entry.body,
         };
         blocking(move || s.spool.store(Stage::Sanitized, &id, &rewritten)).await?;

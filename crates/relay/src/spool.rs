@@ -81,6 +81,8 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SpoolError + '_ {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub envelope: Envelope,
+    /// When the relay acknowledged the message (kept so a restart does not change it).
+    pub received_at: Option<DateTime<FixedOffset>>,
     pub body: Vec<u8>,
 }
 
@@ -147,6 +149,9 @@ impl Spool {
         bytes.extend_from_slice(
             format!("{MAGIC}\nfrom <{}>\n", entry.envelope.mail_from).as_bytes(),
         );
+        if let Some(at) = entry.received_at {
+            bytes.extend_from_slice(format!("received {}\n", at.to_rfc3339()).as_bytes());
+        }
         for r in &entry.envelope.rcpt_to {
             bytes.extend_from_slice(format!("to <{r}>\n").as_bytes());
         }
@@ -272,12 +277,17 @@ fn parse_entry(bytes: &[u8]) -> Option<Entry> {
     let from = std::str::from_utf8(next_line()?).ok()?;
     let mail_from = from.strip_prefix("from <")?.strip_suffix('>')?.to_string();
     let mut rcpt_to = Vec::new();
+    let mut received_at = None;
     loop {
         let line = next_line()?;
         if line.is_empty() {
             break;
         }
         let to = std::str::from_utf8(line).ok()?;
+        if let Some(at) = to.strip_prefix("received ") {
+            received_at = Some(DateTime::parse_from_rfc3339(at).ok()?);
+            continue;
+        }
         rcpt_to.push(to.strip_prefix("to <")?.strip_suffix('>')?.to_string());
     }
     if rcpt_to.is_empty() {
@@ -285,6 +295,7 @@ fn parse_entry(bytes: &[u8]) -> Option<Entry> {
     }
     Some(Entry {
         envelope: Envelope { mail_from, rcpt_to },
+        received_at,
         body: rest.to_vec(),
     })
 }
@@ -302,6 +313,7 @@ mod tests {
                     "b@city.example.lg.jp".into(),
                 ],
             },
+            received_at: (n % 2 == 1).then(now),
             body: format!("Subject: {n}\r\n\r\nbody\nwith bare LF\r\n").into_bytes(),
         }
     }
