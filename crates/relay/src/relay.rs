@@ -361,6 +361,7 @@ async fn accept(
     let entry = Entry {
         envelope,
         received_at: Some(now),
+        attempts: 0,
         body: full,
     };
     let s = shared.clone();
@@ -513,6 +514,7 @@ fn sanitize_stage(shared: &Shared, id: &str) -> Result<(String, usize), SpoolErr
         &Entry {
             envelope: entry.envelope,
             received_at: entry.received_at,
+            attempts: 0,
             body: outcome.message,
         },
     )?;
@@ -550,8 +552,10 @@ async fn deliver_stage(shared: &Arc<Shared>, job: &Job) -> Result<(), SpoolError
         &entry.body,
     )
     .await;
+    // The spool's count survives restarts; the in-memory one covers a failed rewrite.
+    let failed_before = job.failures.max(entry.attempts);
     let mut failed = attempt.permanent;
-    let gave_up = !attempt.temporary.is_empty() && job.failures + 1 >= cfg.retry.max_attempts;
+    let gave_up = !attempt.temporary.is_empty() && failed_before + 1 >= cfg.retry.max_attempts;
     if gave_up {
         failed.extend(attempt.temporary.iter().cloned());
     }
@@ -577,6 +581,7 @@ async fn deliver_stage(shared: &Arc<Shared>, job: &Job) -> Result<(), SpoolError
                     rcpt_to: vec![entry.envelope.mail_from.clone()],
                 },
                 received_at: Some(now),
+                attempts: 0,
                 body: bounce::build(
                     &cfg.hostname,
                     &job.id,
@@ -621,7 +626,8 @@ async fn deliver_stage(shared: &Arc<Shared>, job: &Job) -> Result<(), SpoolError
         return Ok(());
     }
     bump(&shared.stats.deferred);
-    let delay = cfg.retry.delay(job.failures + 1);
+    let failures = failed_before + 1;
+    let delay = cfg.retry.delay(failures);
     shared.emit(RelayEvent::Deferred {
         id: job.id.clone(),
         reason: attempt
@@ -631,21 +637,20 @@ async fn deliver_stage(shared: &Arc<Shared>, job: &Job) -> Result<(), SpoolError
             .unwrap_or_default(),
         retry_secs: delay.as_secs(),
     });
+    // Rewritten atomically: the recipients still to do and the attempt count.
     let remaining: Vec<String> = attempt.temporary.into_iter().map(|(r, _)| r).collect();
-    if remaining.len() != entry.envelope.rcpt_to.len() {
-        let s = shared.clone();
-        let id = job.id.clone();
-        let rewritten = Entry {
-            envelope: Envelope {
-                mail_from: entry.envelope.mail_from,
-                rcpt_to: remaining,
-            },
-            received_at: entry.received_at,
-            body: entry.body,
-        };
-        blocking(move || s.spool.store(Stage::Sanitized, &id, &rewritten)).await?;
-    }
-    let failures = job.failures + 1;
+    let s = shared.clone();
+    let id = job.id.clone();
+    let rewritten = Entry {
+        envelope: Envelope {
+            mail_from: entry.envelope.mail_from,
+            rcpt_to: remaining,
+        },
+        received_at: entry.received_at,
+        attempts: failures,
+        body: entry.body,
+    };
+    blocking(move || s.spool.store(Stage::Sanitized, &id, &rewritten)).await?;
     let at = Instant::now() + delay;
     shared.queue.lock().await.push_at(
         at,

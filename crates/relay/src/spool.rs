@@ -83,6 +83,8 @@ pub struct Entry {
     pub envelope: Envelope,
     /// When the relay acknowledged the message (kept so a restart does not change it).
     pub received_at: Option<DateTime<FixedOffset>>,
+    /// Failed delivery attempts so far (kept so the retry limit holds across restarts).
+    pub attempts: u32,
     pub body: Vec<u8>,
 }
 
@@ -151,6 +153,9 @@ impl Spool {
         );
         if let Some(at) = entry.received_at {
             bytes.extend_from_slice(format!("received {}\n", at.to_rfc3339()).as_bytes());
+        }
+        if entry.attempts > 0 {
+            bytes.extend_from_slice(format!("attempts {}\n", entry.attempts).as_bytes());
         }
         for r in &entry.envelope.rcpt_to {
             bytes.extend_from_slice(format!("to <{r}>\n").as_bytes());
@@ -278,6 +283,7 @@ fn parse_entry(bytes: &[u8]) -> Option<Entry> {
     let mail_from = from.strip_prefix("from <")?.strip_suffix('>')?.to_string();
     let mut rcpt_to = Vec::new();
     let mut received_at = None;
+    let mut attempts = 0;
     loop {
         let line = next_line()?;
         if line.is_empty() {
@@ -288,6 +294,10 @@ fn parse_entry(bytes: &[u8]) -> Option<Entry> {
             received_at = Some(DateTime::parse_from_rfc3339(at).ok()?);
             continue;
         }
+        if let Some(n) = to.strip_prefix("attempts ") {
+            attempts = n.parse().ok()?;
+            continue;
+        }
         rcpt_to.push(to.strip_prefix("to <")?.strip_suffix('>')?.to_string());
     }
     if rcpt_to.is_empty() {
@@ -296,6 +306,7 @@ fn parse_entry(bytes: &[u8]) -> Option<Entry> {
     Some(Entry {
         envelope: Envelope { mail_from, rcpt_to },
         received_at,
+        attempts,
         body: rest.to_vec(),
     })
 }
@@ -314,6 +325,7 @@ mod tests {
                 ],
             },
             received_at: (n % 2 == 1).then(now),
+            attempts: n as u32,
             body: format!("Subject: {n}\r\n\r\nbody\nwith bare LF\r\n").into_bytes(),
         }
     }

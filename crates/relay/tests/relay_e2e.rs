@@ -446,3 +446,52 @@ async fn starttls_then_mail_and_plaintext_injection_is_refused() {
     assert!(!out.contains("530") && !out.contains("250 2.1.0"), "{out}");
     relay.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_retry_limit_holds_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = dir.path().join("spool");
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_addr = dead.local_addr().unwrap().to_string();
+    drop(dead);
+    let config = || {
+        let mut cfg = test_config(spool.clone(), &dead_addr);
+        cfg.retry.initial = Duration::from_millis(300);
+        cfg.retry.max_delay = Duration::from_secs(2);
+        cfg.retry.max_attempts = 3;
+        cfg
+    };
+    let relay = start(config()).await;
+    send(
+        &relay.addr,
+        "a@internet.example",
+        &["taro@city.example.lg.jp"],
+        &html_mail("e2e-limit"),
+    )
+    .await;
+    assert!(
+        wait_for(Duration::from_secs(5), || {
+            relay.stats.deferred.load(Ordering::Relaxed) >= 2
+        })
+        .await
+    );
+    relay.shutdown().await;
+    // Two attempts are on record; after a restart the third is the last one.
+    let relay = start(config()).await;
+    assert!(
+        wait_for(Duration::from_secs(3), || {
+            relay.stats.bounced.load(Ordering::Relaxed) >= 1
+        })
+        .await,
+        "gave up on the first attempt after the restart"
+    );
+    relay.shutdown().await;
+    // Only the bounce is left in the queue (the next hop is still down).
+    let left: Vec<_> = std::fs::read_dir(spool.join("sanitized"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(left.len(), 1);
+    assert!(left[0].contains("\nfrom <>\nreceived "), "{}", left[0]);
+    assert!(left[0].contains("\nto <a@internet.example>\n"));
+}
