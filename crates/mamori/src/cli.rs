@@ -24,8 +24,13 @@ pub enum Command {
     Init(InitArgs),
     /// 架空の市（あおば市）のデモデータを作る / create a fictional demo city
     SeedDemo(SeedArgs),
-    /// デモ用データベースを用意して内容を表示する / prepare a demo database and show it
-    Demo(SeedArgs),
+    /// デモの市を用意し、役割ごとのアカウントを表示してサーバを起動する / seed a demo city and serve it
+    Demo(DemoArgs),
+    /// Web サーバを起動する / serve the web application
+    Serve(ServeArgs),
+    /// 利用者アカウント / user accounts
+    #[command(subcommand)]
+    User(UserCommand),
     /// 情報資産台帳 / the asset register
     #[command(subcommand)]
     Assets(AssetsCommand),
@@ -291,6 +296,51 @@ pub enum Model {
     Beta,
     BetaPrime,
     AlphaPrime,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub seed: SeedArgs,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// 待ち受けるアドレス / address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Cookie に Secure を付ける（TLS 終端のリバースプロキシの内側で使うとき） / mark cookies Secure (behind a TLS proxy)
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// 職員のアカウントを作る（パスワードは生成して表示、又は --password-stdin） / create an account
+    Add {
+        login: String,
+        /// 職員番号 / staff ID
+        #[arg(long)]
+        staff: String,
+        /// 表示言語 / language
+        #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
+        lang: String,
+        /// パスワードを標準入力から読む / read the password from standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// パスワードを設定し直す（すべてのセッションを終了） / reset the password (ends all sessions)
+    Passwd {
+        login: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// アカウントを無効にする / disable an account
+    Disable { login: String },
+    /// アカウントを有効に戻す / enable an account again
+    Enable { login: String },
 }
 
 #[derive(Args, Debug)]

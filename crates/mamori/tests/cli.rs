@@ -911,3 +911,101 @@ fn risk_treatment_and_acceptance_follow_the_roles() {
         .unwrap();
     assert!(row.cells[10].contains(&ciso), "{:?}", row.cells);
 }
+
+/// GET a path from a server on 127.0.0.1 with a plain HTTP/1.1 request; the status line and headers.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+#[test]
+fn demo_seeds_prints_one_account_per_role_and_serves_until_stopped() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let run_demo = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
+            .args([
+                "demo",
+                "--db",
+                db.to_str().unwrap(),
+                "--assets",
+                "30",
+                "--listen",
+                &listen,
+            ])
+            .env("LANG", "ja_JP.UTF-8")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    for round in 0..2 {
+        let mut child = run_demo();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut seen = Vec::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            let serving = line.contains("起動しました");
+            seen.push(line);
+            if serving {
+                break;
+            }
+        }
+        let text = seen.join("\n");
+        for login in [
+            "ciso",
+            "tokatsu",
+            "sekininsha",
+            "kanrisha",
+            "system",
+            "kansa",
+            "shokuin",
+        ] {
+            assert!(
+                text.contains(login),
+                "round {round}: {login} missing in\n{text}"
+            );
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let page = loop {
+            if let Some(p) = http_get(port, "/login") {
+                break p;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "server did not answer"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(
+            page.to_ascii_lowercase()
+                .contains("content-security-policy"),
+            "{page}"
+        );
+        // SIGTERM: the server shuts down gracefully and exits 0.
+        std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "round {round}: {status:?}");
+    }
+}

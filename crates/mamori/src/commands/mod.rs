@@ -5,6 +5,7 @@ mod measures;
 mod net;
 mod policy;
 mod risk;
+mod web;
 
 use crate::cli::SchemeCommand;
 use crate::cli::{
@@ -26,7 +27,9 @@ pub async fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init(args) => init(&cli.db, args, &actor, now, lang).await,
         Command::SeedDemo(args) => seed_demo(&cli.db, &args, &actor, now, lang).await,
-        Command::Demo(args) => demo(&cli.db, &args, &actor, now, lang).await,
+        Command::Demo(args) => web::demo(&cli.db, &args, &actor, now, lang).await,
+        Command::Serve(args) => web::serve(&cli.db, &args, lang).await,
+        Command::User(cmd) => web::user(&cli.db, cmd, &actor, now, lang).await,
         Command::Assets(cmd) => {
             let store = Store::open(&cli.db, OpenMode::Existing).await?;
             match cmd {
@@ -159,7 +162,7 @@ async fn init(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn seed_demo(
+pub(crate) async fn seed_demo(
     db: &str,
     args: &SeedArgs,
     actor: &Actor,
@@ -197,96 +200,6 @@ async fn seed_demo(
                 s.assets.created
             ),
         }
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Until the web server lands, the demo seeds a database (once) and shows what is in it.
-async fn demo(
-    db: &str,
-    args: &SeedArgs,
-    actor: &Actor,
-    now: Now,
-    lang: Lang,
-) -> anyhow::Result<ExitCode> {
-    let store = Store::open(db, OpenMode::Create).await?;
-    match store.organisation().await {
-        Ok(org) => println!(
-            "{}",
-            match lang {
-                Lang::Ja => format!("既存のデモデータベースを使います: {}（{db}）", org.name),
-                Lang::En => format!("Using the existing demo database: {} ({db})", org.name),
-            }
-        ),
-        Err(mamori_store::StoreError::NotInitialised) => {
-            seed_demo(db, args, actor, now, lang).await?;
-        }
-        Err(e) => return Err(e.into()),
-    }
-    let org = store.organisation().await?;
-    let assets = store.assets(&AssetFilter::default()).await?;
-    println!();
-    println!(
-        "{}",
-        lang.pick(
-            "■ 機密性とネットワーク区分ごとの情報資産数",
-            "■ Assets by confidentiality and zone"
-        )
-    );
-    let mut headers = vec![lang.pick("機密性", "Confidentiality").to_string()];
-    headers.extend(Zone::ALL.iter().map(|z| z.label(lang).to_string()));
-    headers.push(lang.pick("区分なし", "No zone").to_string());
-    let mut rows = Vec::new();
-    for level in org.scheme.confidentiality.levels.iter().rev() {
-        let mut row = vec![level.label.get(lang).to_string()];
-        for zone in Zone::ALL.iter().map(Some).chain([None]) {
-            let n = assets
-                .iter()
-                .filter(|a| {
-                    a.zone.as_ref() == zone
-                        && a.classification.confidentiality.as_deref() == Some(level.code.as_str())
-                })
-                .count();
-            row.push(n.to_string());
-        }
-        rows.push(row);
-    }
-    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
-    print!("{}", table(&header_refs, &rows));
-    println!();
-    let findings = mamori_app::check::findings(&store, now).await?;
-    println!(
-        "{}",
-        match lang {
-            Lang::Ja => format!(
-                "■ 規程に照らした指摘: {}件（詳細は mamori check --db {db}）",
-                findings.len()
-            ),
-            Lang::En => format!(
-                "■ Compliance findings: {} (details: mamori check --db {db})",
-                findings.len()
-            ),
-        }
-    );
-    let mut by_rule: Vec<(&str, usize)> = Vec::new();
-    for f in &findings {
-        match by_rule.iter_mut().find(|(r, _)| *r == f.rule) {
-            Some(entry) => entry.1 += 1,
-            None => by_rule.push((f.rule, 1)),
-        }
-    }
-    for (rule, n) in by_rule {
-        if let Some(r) = mamori_core::compliance::RULES.iter().find(|r| r.id == rule) {
-            println!("  {}  {}: {n}", r.citation, r.title(lang));
-        }
-    }
-    println!();
-    println!(
-        "{}",
-        lang.pick(
-            "次に試すこと: mamori assets list --zone lgwan --min-confidentiality 2 / mamori assets export 台帳.xlsx / mamori audit verify（いずれも --db を付けて）",
-            "Try next: mamori assets list --zone lgwan --min-confidentiality 2 / mamori assets export register.xlsx / mamori audit verify (each with --db)"
-        )
     );
     Ok(ExitCode::SUCCESS)
 }
