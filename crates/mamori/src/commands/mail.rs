@@ -4,7 +4,6 @@ use crate::cli::SanitizeArgs;
 use anyhow::{Context, anyhow};
 use mamori_core::Lang;
 use rand::Rng;
-use std::path::Path;
 use std::process::ExitCode;
 
 pub fn sanitize(args: &SanitizeArgs, lang: Lang) -> anyhow::Result<ExitCode> {
@@ -33,7 +32,7 @@ pub fn sanitize(args: &SanitizeArgs, lang: Lang) -> anyhow::Result<ExitCode> {
     let outcome = mamori_sanitize::sanitize(&raw, &policy, &ctx);
 
     match &args.output {
-        Some(path) => write_atomically(path, &outcome.message, lang)?,
+        Some(path) => super::write_atomically(path, &outcome.message, lang)?,
         None => {
             use std::io::Write;
             std::io::stdout().write_all(&outcome.message)?;
@@ -58,7 +57,7 @@ pub fn sanitize(args: &SanitizeArgs, lang: Lang) -> anyhow::Result<ExitCode> {
                         })
                         .collect();
                     let name = format!("{:02}-{}", i + 1, safe.trim_start_matches('.'));
-                    write_atomically(&dir.join(name), &item.bytes, lang)?;
+                    super::write_atomically(&dir.join(name), &item.bytes, lang)?;
                 }
                 eprintln!(
                     "{}",
@@ -105,14 +104,4 @@ pub fn sanitize(args: &SanitizeArgs, lang: Lang) -> anyhow::Result<ExitCode> {
         mamori_sanitize::Status::Sanitized => ExitCode::SUCCESS,
         mamori_sanitize::Status::QuarantinedWhole => ExitCode::from(3),
     })
-}
-
-fn write_atomically(path: &Path, bytes: &[u8], lang: Lang) -> anyhow::Result<()> {
-    let tmp = path.with_extension("part");
-    std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .with_context(|| match lang {
-            Lang::Ja => format!("{} に書き込めません", path.display()),
-            Lang::En => format!("cannot write {}", path.display()),
-        })
 }

@@ -1,7 +1,7 @@
 //! `mamori measures …`: 第6条's measures, their status and the statement of applicability.
 
 use crate::cli::{MeasureStatus, MeasuresCommand};
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use mamori_app::{Actor, Now};
 use mamori_core::Lang;
 use mamori_core::measures::{
@@ -118,10 +118,7 @@ pub async fn run(
                 ));
             }
             let bytes = mamori_app::measures::export_soa_xlsx(store, lang).await?;
-            let tmp = file.with_extension("part");
-            std::fs::write(&tmp, &bytes)
-                .and_then(|_| std::fs::rename(&tmp, &file))
-                .with_context(|| file.display().to_string())?;
+            super::write_atomically(&file, &bytes, lang)?;
             println!(
                 "{}",
                 match lang {

@@ -337,14 +337,7 @@ async fn export(
     };
     let f = filter(store, args, lang).await?;
     let (bytes, rows) = mamori_app::register::export(store, format, encoding, &f, lang).await?;
-    // Write beside the target and rename, so a failed export never leaves half a file.
-    let tmp = file.with_extension("part");
-    std::fs::write(&tmp, &bytes)
-        .and_then(|_| std::fs::rename(&tmp, file))
-        .with_context(|| match lang {
-            Lang::Ja => format!("{} に書き出せません", file.display()),
-            Lang::En => format!("cannot write {}", file.display()),
-        })?;
+    write_atomically(file, &bytes, lang)?;
     println!(
         "{}",
         match lang {
@@ -628,4 +621,19 @@ async fn org_roles(store: &Store, json: bool, lang: Lang) -> anyhow::Result<Exit
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Write beside the target and rename, so a failed write never leaves half a file behind.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8], lang: Lang) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!("{name}.part"));
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .with_context(|| match lang {
+            Lang::Ja => format!("{} に書き込めません", path.display()),
+            Lang::En => format!("cannot write {}", path.display()),
+        })
 }

@@ -1,7 +1,7 @@
 //! `mamori risk …`: 第8条's risk register.
 
 use crate::cli::{RiskCommand, TreatmentArg};
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use mamori_app::{Actor, Now};
 use mamori_core::Lang;
 use mamori_core::risk::Matrix;
@@ -173,10 +173,7 @@ pub async fn run(
                 ));
             }
             let (bytes, rows) = mamori_app::risk::export_xlsx(store, lang).await?;
-            let tmp = file.with_extension("part");
-            std::fs::write(&tmp, &bytes)
-                .and_then(|_| std::fs::rename(&tmp, &file))
-                .with_context(|| file.display().to_string())?;
+            super::write_atomically(&file, &bytes, lang)?;
             println!(
                 "{}",
                 match lang {
