@@ -102,21 +102,7 @@ pub async fn run(
             Ok(ExitCode::SUCCESS)
         }
         MeasuresCommand::Export { file } => {
-            if file
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-                != Some("xlsx")
-            {
-                return Err(anyhow!(
-                    lang.pick(
-                        "書き出し先は .xlsx にしてください。",
-                        "The output file must end in .xlsx."
-                    )
-                    .to_string()
-                ));
-            }
+            super::require_xlsx(&file, lang)?;
             let bytes = mamori_app::measures::export_soa_xlsx(store, lang).await?;
             super::write_atomically(&file, &bytes, lang)?;
             println!(

@@ -637,3 +637,22 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8], lang: Lang) -> anyhow:
             Lang::En => format!("cannot write {}", path.display()),
         })
 }
+
+/// Reports that only make sense in Excel are written as .xlsx; say so before doing any work.
+pub(crate) fn require_xlsx(path: &Path, lang: Lang) -> anyhow::Result<()> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if ext.as_deref() == Some("xlsx") {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            lang.pick(
+                "書き出し先は .xlsx にしてください。",
+                "The output file must end in .xlsx."
+            )
+            .to_string()
+        ))
+    }
+}

@@ -157,21 +157,7 @@ pub async fn run(
             Ok(ExitCode::SUCCESS)
         }
         RiskCommand::Export { file } => {
-            if file
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-                != Some("xlsx")
-            {
-                return Err(anyhow!(
-                    lang.pick(
-                        "書き出し先は .xlsx にしてください。",
-                        "The output file must end in .xlsx."
-                    )
-                    .to_string()
-                ));
-            }
+            super::require_xlsx(&file, lang)?;
             let (bytes, rows) = mamori_app::risk::export_xlsx(store, lang).await?;
             super::write_atomically(&file, &bytes, lang)?;
             println!(
