@@ -45,6 +45,8 @@ pub enum Command {
     /// ネットワーク（三層の対策の検証） / network: verify the three-tier separation
     #[command(subcommand)]
     Net(NetCommand),
+    /// 無害化 SMTP 中継（インターネット側 MTA → mamori → LGWAN 側 MTA） / the sanitising SMTP relay
+    Relay(RelayArgs),
     /// メール1通を無害化する（3: 解析できず全体を隔離） / sanitise one internet mail (exit 3: quarantined whole)
     Sanitize(SanitizeArgs),
     /// 規程・対策基準・実施手順（第9条・第10条） / policy documents
@@ -246,6 +248,37 @@ pub enum ReportFormat {
     Text,
     Json,
     Sarif,
+}
+
+#[derive(Args, Debug)]
+pub struct RelayArgs {
+    /// 待ち受けるアドレス / address to listen on
+    #[arg(long)]
+    pub listen: std::net::SocketAddr,
+    /// LGWAN 側 MTA（host:port） / next hop
+    #[arg(long)]
+    pub deliver: String,
+    /// 受付・隔離用のスプール / spool directory
+    #[arg(long)]
+    pub spool: PathBuf,
+    /// 受け付ける宛先ドメイン（複数可、それ以外は拒否） / recipient domains accepted (repeatable)
+    #[arg(long = "accept-domain", required = true)]
+    pub accept_domains: Vec<String>,
+    /// 無害化ポリシー（TOML） / policy file
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// 挨拶・EHLO・不達通知に使うホスト名 / our host name
+    #[arg(long)]
+    pub hostname: Option<String>,
+    /// STARTTLS の証明書（PEM） / certificate for STARTTLS
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// STARTTLS の秘密鍵（PEM） / private key for STARTTLS
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// STARTTLS を必須にする / refuse mail before STARTTLS
+    #[arg(long, requires = "tls_cert")]
+    pub require_tls: bool,
 }
 
 #[derive(Args, Debug)]

@@ -1009,3 +1009,74 @@ fn demo_seeds_prints_one_account_per_role_and_serves_until_stopped() {
         assert!(status.success(), "round {round}: {status:?}");
     }
 }
+
+#[test]
+fn relay_accepts_only_its_domains_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args([
+            "relay",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--deliver",
+            "127.0.0.1:9",
+            "--spool",
+            dir.path().join("spool").to_str().unwrap(),
+            "--accept-domain",
+            "city.example.lg.jp",
+        ])
+        .env("LANG", "ja_JP.UTF-8")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let stream = loop {
+        if let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "relay did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut w = stream;
+    let mut reply = || {
+        let mut all = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            all.push_str(&line);
+            if line.len() < 4 || line.as_bytes()[3] != b'-' {
+                return all;
+            }
+        }
+    };
+    assert!(reply().starts_with("220"));
+    write!(w, "EHLO test.example\r\n").unwrap();
+    let ehlo = reply();
+    assert!(
+        ehlo.contains("SIZE") && ehlo.contains("8BITMIME") && ehlo.contains("PIPELINING"),
+        "{ehlo}"
+    );
+    write!(w, "MAIL FROM:<a@example.com>\r\n").unwrap();
+    assert!(reply().starts_with("250"));
+    write!(w, "RCPT TO:<someone@elsewhere.example>\r\n").unwrap();
+    assert!(reply().starts_with("550"), "no open relay");
+    write!(w, "RCPT TO:<kakari@city.example.lg.jp>\r\n").unwrap();
+    assert!(reply().starts_with("250"));
+    write!(w, "QUIT\r\n").unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}

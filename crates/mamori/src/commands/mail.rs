@@ -1,6 +1,6 @@
 //! `mamori sanitize`: make one internet mail harmless (無害化, 第2条第13号) from the command line.
 
-use crate::cli::SanitizeArgs;
+use crate::cli::{RelayArgs, SanitizeArgs};
 use anyhow::{Context, anyhow};
 use mamori_core::Lang;
 use rand::Rng;
@@ -104,4 +104,64 @@ pub fn sanitize(args: &SanitizeArgs, lang: Lang) -> anyhow::Result<ExitCode> {
         mamori_sanitize::Status::Sanitized => ExitCode::SUCCESS,
         mamori_sanitize::Status::QuarantinedWhole => ExitCode::from(3),
     })
+}
+
+/// `mamori relay`: run the sanitising relay until Ctrl-C/SIGTERM, printing what it does.
+pub async fn relay(args: &RelayArgs, lang: Lang) -> anyhow::Result<ExitCode> {
+    let mut config = mamori_relay::RelayConfig::new(
+        args.listen,
+        args.deliver.clone(),
+        args.spool.clone(),
+        args.accept_domains.clone(),
+    );
+    if let Some(path) = &args.policy {
+        let text = String::from_utf8(super::read_file(path, lang)?).map_err(|_| {
+            anyhow!(
+                lang.pick(
+                    "ポリシーファイルは UTF-8 の TOML で書いてください。",
+                    "The policy file must be UTF-8 TOML."
+                )
+                .to_string()
+            )
+        })?;
+        config.policy =
+            mamori_sanitize::Policy::from_toml(&text).map_err(|e| anyhow!(e.message(lang)))?;
+    }
+    if let Some(h) = &args.hostname {
+        config.hostname = h.clone();
+    }
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        config.tls = Some(
+            mamori_relay::TlsConfig::from_pem_files(cert, key)
+                .map_err(|e| anyhow!(e.message(lang)))?,
+        );
+        config.require_tls = args.require_tls;
+    }
+    let relay = mamori_relay::Relay::bind(config, std::sync::Arc::new(mamori_relay::SystemClock))
+        .await
+        .map_err(|e| anyhow!(e.message(lang)))?;
+    let mut events = relay.subscribe();
+    tokio::spawn(async move {
+        while let Ok(event) = events.recv().await {
+            eprintln!("{}", event.message(lang));
+        }
+    });
+    println!(
+        "{}",
+        match lang {
+            Lang::Ja => format!(
+                "無害化中継を {} で起動しました（配送先 {}、停止は Ctrl-C）。",
+                args.listen, args.deliver
+            ),
+            Lang::En => format!(
+                "The sanitising relay is listening on {} (delivering to {}; Ctrl-C to stop).",
+                args.listen, args.deliver
+            ),
+        }
+    );
+    relay
+        .run(mamori_web::shutdown_signal())
+        .await
+        .map_err(|e| anyhow!(e.message(lang)))?;
+    Ok(ExitCode::SUCCESS)
 }
