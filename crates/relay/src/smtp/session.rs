@@ -87,7 +87,7 @@ impl Session {
     pub fn greeting(&self) -> Reply {
         Reply::new(
             220,
-            format!("{} ESMTP mamori 無害化 relay", self.limits.hostname),
+            format!("{} ESMTP mamori sanitising relay", self.limits.hostname),
         )
     }
 
@@ -258,10 +258,9 @@ impl Session {
             Some((addr, _)) if addr.is_empty() => {
                 Err(Reply::new(501, "5.1.3 Bad recipient address syntax"))
             }
-            Some((addr, _)) if !self.domain_accepted(&addr) => Err(Reply::new(
-                550,
-                "5.7.1 Relay access denied (このドメイン宛のメールは受け付けません)",
-            )),
+            Some((addr, _)) if !self.domain_accepted(&addr) => {
+                Err(Reply::new(550, "5.7.1 Relay access denied"))
+            }
             Some(_) if rcpt.len() >= self.limits.max_recipients => {
                 Err(Reply::new(452, "4.5.3 Error: too many recipients"))
             }
@@ -434,6 +433,13 @@ mod tests {
         assert!(text.contains("250-8BITMIME\r\n"));
         assert!(text.contains("PIPELINING\r\n"));
         assert!(text.ends_with("250 ENHANCEDSTATUSCODES\r\n"));
+        // Replies are US-ASCII on the wire (no SMTPUTF8 here).
+        assert!(s.greeting().to_bytes().is_ascii());
+        s.line(b"MAIL FROM:<a@b.example>");
+        let Step::Reply(denied) = s.line(b"RCPT TO:<x@elsewhere.example>") else {
+            panic!()
+        };
+        assert!(denied.to_bytes().is_ascii());
     }
 
     #[test]
