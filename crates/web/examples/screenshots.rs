@@ -1,0 +1,97 @@
+//! Screenshots of the main pages for the documentation, taken in headless Chromium over WebDriver
+//! from the demo city (あおば市) served in-process, signed in as the CISO.
+//!
+//! `cargo run -p mamori-web --example screenshots -- docs/screenshots`
+//! (needs chromium, chromium-driver and fonts-noto-cjk; `CHROMIUM` / `CHROMEDRIVER` override the paths).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/e2e/webdriver.rs"]
+mod webdriver;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use webdriver::{BrowserBinaries, Chromedriver, DemoServer, Session, sign_in};
+
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 900;
+/// Tall pages are cut here so the images stay small.
+const MAX_HEIGHT: u32 = 1400;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> ExitCode {
+    let out = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "docs/screenshots".into()),
+    );
+    match run(&out).await {
+        Ok(files) => {
+            for f in files {
+                println!("{}", f.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("スクリーンショットを撮れませんでした / screenshots failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(out: &Path) -> webdriver::Result<Vec<PathBuf>> {
+    let bin = BrowserBinaries::find()?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let server = DemoServer::start(500).await?;
+    let driver = Chromedriver::start(&bin.chromedriver).await?;
+    let browser = Session::start(&driver, &bin.chromium, WIDTH, HEIGHT).await?;
+    let result = take_all(&browser, &server, out).await;
+    let _ = browser.quit().await;
+    drop(driver);
+    server.stop().await?;
+    result
+}
+
+async fn take_all(b: &Session, server: &DemoServer, out: &Path) -> webdriver::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    b.goto(&server.url("/login")).await?;
+    files.push(shot(b, out, "01-login.png", false).await?);
+
+    sign_in(b, server, "ciso").await?;
+    let pages = [
+        ("/", "02-dashboard.png", true),
+        ("/assets", "03-assets.png", false),
+        ("/findings", "05-findings.png", false),
+        ("/org", "06-organisation.png", false),
+        ("/audit", "07-audit-log.png", false),
+    ];
+    for (path, name, full) in pages {
+        b.goto(&server.url(path)).await?;
+        files.push(shot(b, out, name, full).await?);
+        if path == "/assets" {
+            // The detail page of the first asset in the register.
+            let href = b
+                .find("table tbody tr td a")
+                .await?
+                .attr("href")
+                .await?
+                .ok_or("the register has no rows")?;
+            b.goto(&server.url(&href)).await?;
+            files.push(shot(b, out, "04-asset-detail.png", true).await?);
+        }
+    }
+    Ok(files)
+}
+
+/// Save the viewport (or the whole page, up to [`MAX_HEIGHT`]) as `name`.
+async fn shot(b: &Session, out: &Path, name: &str, full_page: bool) -> webdriver::Result<PathBuf> {
+    if full_page {
+        b.fit_height(WIDTH, MAX_HEIGHT).await?;
+    } else {
+        b.set_size(WIDTH, HEIGHT).await?;
+    }
+    let png = b.screenshot().await?;
+    let path = out.join(name);
+    std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
+    b.set_size(WIDTH, HEIGHT).await?;
+    Ok(path)
+}
