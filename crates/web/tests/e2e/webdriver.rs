@@ -513,7 +513,7 @@ impl DemoServer {
             .await
             .map_err(|e| format!("open store: {e}"))?;
         let now = Now(chrono::Utc::now());
-        let actor = Actor("e2e".into());
+        let actor = Actor("demo".into());
         let scheme = mamori_core::classification::mic_r6();
         mamori_app::demo::seed(&store, asset_count, 1, &scheme, &actor, now)
             .await
