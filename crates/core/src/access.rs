@@ -99,6 +99,11 @@ pub enum Capability {
     ViewFindings,
     /// Import a register file (each row is further checked with [`Policy::may_change`]).
     ImportRegister,
+    /// Run the three-tier verifier (第6条第2号) on uploaded firewall configurations and save the
+    /// result as evidence.
+    VerifyNetwork,
+    /// Read saved network verification evidence.
+    ViewNetworkEvidence,
 }
 
 /// The decision function, over the organisation's department tree.
@@ -198,6 +203,15 @@ impl<'a> Policy<'a> {
             Capability::ViewAuditLog => officer || s.has(Role::Auditor),
             Capability::ManageOrganisation | Capability::ManageSettings => officer,
             Capability::ViewOrganisation | Capability::ViewFindings => true,
+            Capability::VerifyNetwork => {
+                officer || s.has(Role::SecurityOfficer) || s.has(Role::SystemAdministrator)
+            }
+            Capability::ViewNetworkEvidence => {
+                officer
+                    || s.has(Role::SecurityOfficer)
+                    || s.has(Role::SystemAdministrator)
+                    || s.has(Role::Auditor)
+            }
             Capability::ImportRegister => {
                 officer
                     || s.has(Role::SecurityOfficer)
@@ -322,6 +336,14 @@ mod tests {
         assert!(!p.may(&staff_g1, Capability::ImportRegister));
         assert!(p.may(&admin_k1, Capability::ImportRegister));
         assert!(p.may(&ciso, Capability::ManageOrganisation));
+        assert!(
+            p.may(&sysadmin, Capability::VerifyNetwork)
+                && !p.may(&staff_g1, Capability::VerifyNetwork)
+        );
+        assert!(
+            p.may(&auditor, Capability::ViewNetworkEvidence)
+                && !p.may(&auditor, Capability::VerifyNetwork)
+        );
         assert!(Policy::requires_mfa(&admin_k1) && !Policy::requires_mfa(&staff_g1));
     }
 

@@ -10,6 +10,7 @@ mod assets;
 mod edit;
 mod error;
 mod headers;
+mod network;
 mod pages;
 mod render;
 mod session;
@@ -55,6 +56,9 @@ impl RandomSource for OsRandom {
         rand::random()
     }
 }
+
+/// Firewall configurations of a whole municipality fit in this; larger uploads are refused with 413.
+const NETWORK_UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 
 /// How the server listens.
 #[derive(Debug, Clone)]
@@ -167,6 +171,13 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(pages::audit))
         .route("/audit/verify", post(pages::verify_audit))
         .route("/org", get(pages::organisation))
+        .route(
+            "/network",
+            get(network::page)
+                .post(network::check)
+                .layer(axum::extract::DefaultBodyLimit::max(NETWORK_UPLOAD_LIMIT)),
+        )
+        .route("/network/evidence/{id}", get(network::evidence))
         .route("/static/mamori.css", get(headers::stylesheet))
         .route("/static/favicon.svg", get(headers::favicon))
         .fallback(pages::not_found)

@@ -14,6 +14,7 @@ pub struct Chrome {
     pub login: String,
     pub csrf: String,
     pub may_view_audit: bool,
+    pub may_view_network: bool,
     /// Which navigation entry is the current page.
     pub current: &'static str,
 }
@@ -27,6 +28,7 @@ impl Chrome {
             login: String::new(),
             csrf: String::new(),
             may_view_audit: false,
+            may_view_network: false,
             current: "",
         }
     }
@@ -252,4 +254,25 @@ pub struct AssetFormPage {
     pub action: String,
     pub fields: Vec<FormField>,
     pub errors: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "network.html")]
+pub struct NetworkPage {
+    pub p: Chrome,
+    pub may_verify: bool,
+    /// (id, checked at, actor, inventory, verdict label, verdict class)
+    pub evidence: Vec<(i64, String, String, String, String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "network_report.html")]
+pub struct NetworkReportPage {
+    pub p: Chrome,
+    pub inventory: String,
+    pub verdict: String,
+    pub verdict_class: &'static str,
+    pub report: String,
+    pub evidence_id: Option<i64>,
+    pub checked_at: String,
 }

@@ -99,6 +99,9 @@ impl Viewer {
             login: self.login.clone(),
             csrf: self.csrf.clone(),
             may_view_audit: org.policy().may(&self.subject, Capability::ViewAuditLog),
+            may_view_network: org
+                .policy()
+                .may(&self.subject, Capability::ViewNetworkEvidence),
             current,
         }
     }
@@ -108,6 +111,14 @@ impl Viewer {
         check_token(body, &self.csrf)?;
         serde_urlencoded::from_bytes(body).map_err(|e| WebError::BadRequest(e.to_string()))
     }
+}
+
+/// A synchronizer token that arrived outside a urlencoded form (e.g. in a multipart upload).
+pub(crate) fn check_token_value(sent: &str, expected: &str) -> Result<(), WebError> {
+    if expected.is_empty() || !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+        return Err(WebError::Csrf);
+    }
+    Ok(())
 }
 
 /// The `csrf` field of a form must equal `expected` (compared in constant time).
