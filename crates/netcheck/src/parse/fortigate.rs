@@ -8,6 +8,7 @@
 //! source NAT to the outgoing interface (or the named IP pool).
 
 use super::Builder;
+use super::tokens::tokenize;
 use crate::error::NetcheckError;
 use crate::ir::{Action, BaseChain, Chain, Hook, IfaceMatch, NatTarget, Policy, Ruleset};
 use crate::loc::{SourceLoc, Unparsed};
@@ -48,64 +49,6 @@ impl Entry {
             .and_then(|s| s.values.first())
             .map(String::as_str)
     }
-}
-
-struct Token {
-    text: String,
-    column: usize,
-}
-
-fn tokenize(line: &str) -> Result<Vec<Token>, usize> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut start: Option<usize> = None;
-    let mut in_quote = false;
-    let mut quote_col = 0;
-    let mut chars = line.chars().enumerate();
-    while let Some((i, c)) = chars.next() {
-        let col = i + 1;
-        if in_quote {
-            match c {
-                '\\' => {
-                    if let Some((_, n)) = chars.next() {
-                        cur.push(n);
-                    }
-                }
-                '"' => in_quote = false,
-                _ => cur.push(c),
-            }
-            continue;
-        }
-        match c {
-            ' ' | '\t' => {
-                if let Some(s) = start.take() {
-                    out.push(Token {
-                        text: std::mem::take(&mut cur),
-                        column: s,
-                    });
-                }
-            }
-            '"' => {
-                in_quote = true;
-                quote_col = col;
-                start.get_or_insert(col);
-            }
-            _ => {
-                start.get_or_insert(col);
-                cur.push(c);
-            }
-        }
-    }
-    if in_quote {
-        return Err(quote_col);
-    }
-    if let Some(s) = start {
-        out.push(Token {
-            text: cur,
-            column: s,
-        });
-    }
-    Ok(out)
 }
 
 /// Sections by path (`firewall policy`), each a list of entries.

@@ -4,6 +4,7 @@
 //! mangle/raw/security tables can only mark or remove packets, never add reachability, so their
 //! rules with such targets are skipped soundly; anything else in them is reported as unparsed.
 
+use super::tokens::{Token, tokenize};
 use super::{Builder, ct_state};
 use crate::error::NetcheckError;
 use crate::ir::{Action, BaseChain, Chain, Hook, IfaceMatch, NatTarget, Policy, Ruleset};
@@ -19,65 +20,6 @@ use std::collections::HashMap;
 pub enum Flavor {
     V4,
     V6,
-}
-
-struct Token {
-    text: String,
-    column: usize,
-}
-
-/// Split a line like a shell would (double quotes, backslash escapes), keeping columns.
-fn tokenize(line: &str) -> Result<Vec<Token>, usize> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut start: Option<usize> = None;
-    let mut in_quote = false;
-    let mut chars = line.chars().enumerate().peekable();
-    let mut quote_col = 0;
-    while let Some((i, c)) = chars.next() {
-        let col = i + 1;
-        if in_quote {
-            match c {
-                '\\' => {
-                    if let Some((_, n)) = chars.next() {
-                        cur.push(n);
-                    }
-                }
-                '"' => in_quote = false,
-                _ => cur.push(c),
-            }
-            continue;
-        }
-        match c {
-            ' ' | '\t' => {
-                if let Some(s) = start.take() {
-                    out.push(Token {
-                        text: std::mem::take(&mut cur),
-                        column: s,
-                    });
-                }
-            }
-            '"' => {
-                in_quote = true;
-                quote_col = col;
-                start.get_or_insert(col);
-            }
-            _ => {
-                start.get_or_insert(col);
-                cur.push(c);
-            }
-        }
-    }
-    if in_quote {
-        return Err(quote_col);
-    }
-    if let Some(s) = start {
-        out.push(Token {
-            text: cur,
-            column: s,
-        });
-    }
-    Ok(out)
 }
 
 fn builtin_hook(table: &str, chain: &str) -> Option<(Hook, i32)> {

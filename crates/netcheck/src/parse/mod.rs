@@ -5,6 +5,7 @@ pub mod fortigate;
 pub mod iptables;
 pub mod nft_json;
 mod nft_render;
+mod tokens;
 pub mod yamaha;
 
 use crate::ir::{Action, IfaceMatch, Rule};
