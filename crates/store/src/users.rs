@@ -48,6 +48,9 @@ pub struct SessionRecord {
     pub expires_at: String,
     /// The synchronizer token every form of this session must carry.
     pub csrf_secret: String,
+    /// The password was right but the second factor (TOTP or a recovery code) is still awaited:
+    /// such a session opens nothing but the code page.
+    pub mfa_pending: bool,
 }
 
 /// What the audit log records about an account: never the password hash.
@@ -70,7 +73,8 @@ fn snapshot(u: &UserAccount) -> Result<String> {
 }
 
 const USER_COLUMNS: &str = "login, staff, password_hash, disabled, failed_logins, locked_until, lang, created_at, password_changed_at";
-const SESSION_COLUMNS: &str = "token_hash, login, created_at, last_seen, expires_at, csrf_secret";
+pub(crate) const SESSION_COLUMNS: &str =
+    "token_hash, login, created_at, last_seen, expires_at, csrf_secret, mfa_pending";
 
 fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount> {
     Ok(UserAccount {
@@ -86,7 +90,7 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount> {
     })
 }
 
-fn session_from_row(r: &sqlx::any::AnyRow) -> Result<SessionRecord> {
+pub(crate) fn session_from_row(r: &sqlx::any::AnyRow) -> Result<SessionRecord> {
     Ok(SessionRecord {
         token_hash: r.try_get(0)?,
         login: r.try_get(1)?,
@@ -94,10 +98,11 @@ fn session_from_row(r: &sqlx::any::AnyRow) -> Result<SessionRecord> {
         last_seen: r.try_get(3)?,
         expires_at: r.try_get(4)?,
         csrf_secret: r.try_get(5)?,
+        mfa_pending: get_bool(r, 6)?,
     })
 }
 
-fn record(
+pub(crate) fn record(
     action: &'static str,
     entity: &'static str,
     id: &str,
@@ -113,7 +118,7 @@ fn record(
     }
 }
 
-async fn user_in(
+pub(crate) async fn user_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     login: &str,
 ) -> Result<Option<UserAccount>> {
@@ -125,7 +130,7 @@ async fn user_in(
     row.as_ref().map(user_from_row).transpose()
 }
 
-fn missing_user(login: &str) -> StoreError {
+pub(crate) fn missing_user(login: &str) -> StoreError {
     StoreError::NotFound {
         entity: "user",
         id: login.to_string(),
@@ -360,6 +365,31 @@ impl Store {
         locked_until: Option<&str>,
         at: &str,
     ) -> Result<()> {
+        self.record_failure(login, "password", failed_logins, locked_until, at)
+            .await
+    }
+
+    /// A wrong TOTP or recovery code after a right password: counted with wrong passwords toward
+    /// the same lockout. Locking also ends the sessions still waiting for a code.
+    pub async fn record_failed_second_factor(
+        &self,
+        login: &str,
+        failed_logins: i64,
+        locked_until: Option<&str>,
+        at: &str,
+    ) -> Result<()> {
+        self.record_failure(login, "second-factor", failed_logins, locked_until, at)
+            .await
+    }
+
+    async fn record_failure(
+        &self,
+        login: &str,
+        factor: &str,
+        failed_logins: i64,
+        locked_until: Option<&str>,
+        at: &str,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let head = lock_head(&mut tx).await?;
         sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE login = $3")
@@ -368,9 +398,19 @@ impl Store {
             .bind(login)
             .execute(&mut *tx)
             .await?;
-        let detail =
-            serde_json::json!({ "failed_logins": failed_logins, "locked_until": locked_until })
-                .to_string();
+        if locked_until.is_some() {
+            sqlx::query("DELETE FROM sessions WHERE login = $1 AND mfa_pending = $2")
+                .bind(login)
+                .bind(true)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let detail = serde_json::json!({
+            "factor": factor,
+            "failed_logins": failed_logins,
+            "locked_until": locked_until
+        })
+        .to_string();
         let action = if locked_until.is_some() {
             "lock"
         } else {
@@ -389,7 +429,8 @@ impl Store {
         Ok(())
     }
 
-    /// A successful sign-in: clear the failure count and store the new session.
+    /// A successful sign-in (or its password step, when `mfa_pending`): clear the failure count and
+    /// store the new session.
     pub async fn start_session(&self, session: &SessionRecord, at: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let head = lock_head(&mut tx).await?;
@@ -399,7 +440,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let sql =
-            format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)");
+            format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
         sqlx::query(&sql)
             .bind(&session.token_hash)
             .bind(&session.login)
@@ -407,15 +448,23 @@ impl Store {
             .bind(&session.last_seen)
             .bind(&session.expires_at)
             .bind(&session.csrf_secret)
+            .bind(session.mfa_pending)
             .execute(&mut *tx)
             .await?;
+        // A pending session is half a sign-in: the password step is recorded now, "sign-in" once
+        // the second factor is accepted.
+        let action = if session.mfa_pending {
+            "sign-in-password"
+        } else {
+            "sign-in"
+        };
         append(
             &mut tx,
             self.backend,
             head,
             at,
             &format!("web:{}", session.login),
-            vec![record("sign-in", "user", &session.login, None, None)],
+            vec![record(action, "user", &session.login, None, None)],
         )
         .await?;
         tx.commit().await?;

@@ -3,7 +3,9 @@
 
 use mamori_core::classification::mic_r6;
 use mamori_core::{Department, DepartmentKind, ModelVariant, Staff};
-use mamori_store::{AuditVerdict, NewUser, OpenMode, OrgData, SessionRecord, Store, StoreError};
+use mamori_store::{
+    AuditVerdict, NewUser, OpenMode, OrgData, SecondFactor, SessionRecord, Store, StoreError,
+};
 
 const AT: &str = "2026-11-26T09:00:00.000000Z";
 
@@ -57,6 +59,7 @@ fn session(token_hash: &str, login: &str) -> SessionRecord {
         last_seen: AT.into(),
         expires_at: "2026-11-26T19:00:00.000000Z".into(),
         csrf_secret: format!("csrf-{token_hash}"),
+        mfa_pending: false,
     }
 }
 
@@ -240,7 +243,201 @@ async fn last_change_seq_moves_only_with_changes_to_that_entity(url: String) {
     assert!(store.last_change_seq("user").await.unwrap() > after_import);
 }
 
+async fn mfa_enrolment_codes_and_reset_are_single_use_and_audited(url: String) {
+    let store = store_with_staff(&url).await;
+    store
+        .create_user(&new_user("ito", "S1"), "cli:admin", AT)
+        .await
+        .unwrap();
+    assert_eq!(store.mfa("ito").await.unwrap(), None);
+    store
+        .begin_mfa_enrolment("ito", "OLDSECRET", "web:ito", AT)
+        .await
+        .unwrap();
+    // Restarting replaces the unconfirmed secret; confirming the old one no longer works.
+    store
+        .begin_mfa_enrolment("ito", "NEWSECRET", "web:ito", AT)
+        .await
+        .unwrap();
+    let hashes: Vec<String> = (0..10).map(|i| format!("hash{i}")).collect();
+    assert!(
+        !store
+            .confirm_mfa_enrolment("ito", "OLDSECRET", 100, &hashes, "web:ito", AT)
+            .await
+            .unwrap()
+    );
+    assert!(!store.mfa("ito").await.unwrap().unwrap().confirmed);
+    assert!(
+        store
+            .confirm_mfa_enrolment("ito", "NEWSECRET", 100, &hashes, "web:ito", AT)
+            .await
+            .unwrap()
+    );
+    let m = store.mfa("ito").await.unwrap().unwrap();
+    assert_eq!(
+        (m.secret.as_str(), m.confirmed, m.last_step),
+        ("NEWSECRET", true, Some(100))
+    );
+    assert_eq!(store.unused_recovery_codes("ito").await.unwrap(), 10);
+    assert!(matches!(
+        store
+            .begin_mfa_enrolment("ito", "THIRD", "web:ito", AT)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    // A pending session becomes a full one only with a step newer than the last accepted one.
+    let mut pending = session("p1", "ito");
+    pending.mfa_pending = true;
+    store.start_session(&pending, AT).await.unwrap();
+    assert!(store.session("p1").await.unwrap().unwrap().mfa_pending);
+    let later = "2026-11-26T20:00:00.000000Z";
+    for replayed in [99, 100] {
+        assert!(
+            !store
+                .complete_mfa_sign_in("p1", "ito", SecondFactor::TotpStep(replayed), later, AT)
+                .await
+                .unwrap()
+        );
+    }
+    assert!(store.session("p1").await.unwrap().unwrap().mfa_pending);
+    assert!(
+        store
+            .complete_mfa_sign_in("p1", "ito", SecondFactor::TotpStep(101), later, AT)
+            .await
+            .unwrap()
+    );
+    let s = store.session("p1").await.unwrap().unwrap();
+    assert_eq!((s.mfa_pending, s.expires_at.as_str()), (false, later));
+    assert_eq!(
+        store.mfa("ito").await.unwrap().unwrap().last_step,
+        Some(101)
+    );
+    // Not pending any more: nothing to complete.
+    assert!(
+        !store
+            .complete_mfa_sign_in("p1", "ito", SecondFactor::TotpStep(102), later, AT)
+            .await
+            .unwrap()
+    );
+
+    // A recovery code works once.
+    pending.token_hash = "p2".into();
+    store.start_session(&pending, AT).await.unwrap();
+    assert!(
+        store
+            .complete_mfa_sign_in("p2", "ito", SecondFactor::RecoveryCode("hash3"), later, AT)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.unused_recovery_codes("ito").await.unwrap(), 9);
+    pending.token_hash = "p3".into();
+    store.start_session(&pending, AT).await.unwrap();
+    for code in ["hash3", "unknown"] {
+        assert!(
+            !store
+                .complete_mfa_sign_in("p3", "ito", SecondFactor::RecoveryCode(code), later, AT)
+                .await
+                .unwrap()
+        );
+    }
+
+    // A wrong second factor that locks the account ends the sessions waiting for a code.
+    store
+        .record_failed_second_factor("ito", 0, Some(later), AT)
+        .await
+        .unwrap();
+    assert!(store.session("p3").await.unwrap().is_none());
+    assert!(store.session("p1").await.unwrap().is_some());
+
+    // Disabling with a used step changes nothing; with a fresh one it removes everything.
+    assert!(
+        !store
+            .remove_mfa(
+                "ito",
+                Some(SecondFactor::TotpStep(101)),
+                "mfa-disable",
+                "web:ito",
+                AT
+            )
+            .await
+            .unwrap()
+    );
+    assert!(store.mfa("ito").await.unwrap().is_some());
+    assert!(
+        store
+            .remove_mfa(
+                "ito",
+                Some(SecondFactor::TotpStep(102)),
+                "mfa-disable",
+                "web:ito",
+                AT
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.mfa("ito").await.unwrap(), None);
+    assert_eq!(store.unused_recovery_codes("ito").await.unwrap(), 0);
+    // An administrator's reset needs no factor; with nothing enrolled it reports so.
+    store
+        .begin_mfa_enrolment("ito", "AGAIN", "web:ito", AT)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .remove_mfa("ito", None, "mfa-reset", "cli:admin", AT)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .remove_mfa("ito", None, "mfa-reset", "cli:admin", AT)
+            .await
+            .unwrap()
+    );
+    assert!(matches!(
+        store
+            .remove_mfa("nobody", None, "mfa-reset", "cli:admin", AT)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    let entries = store.audit_entries(50, Some("ito")).await.unwrap();
+    let actions: Vec<&str> = entries.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "create",
+            "mfa-enrol-start",
+            "mfa-enrol-start",
+            "mfa-enrol",
+            "sign-in-password",
+            "sign-in",
+            "sign-in-password",
+            "sign-in",
+            "sign-in-password",
+            "lock",
+            "mfa-disable",
+            "mfa-enrol-start",
+            "mfa-reset",
+        ]
+    );
+    // Neither the secret nor a recovery code hash is ever written to the audit log.
+    for e in &entries {
+        let text = format!("{:?}{:?}", e.before, e.after);
+        assert!(
+            !text.contains("SECRET") && !text.contains("hash3"),
+            "{text}"
+        );
+    }
+    assert!(matches!(
+        store.verify_audit().await.unwrap(),
+        AuditVerdict::Intact { .. }
+    ));
+}
+
 mamori_testkit::both_backends!(
+    mfa_enrolment_codes_and_reset_are_single_use_and_audited,
     last_change_seq_moves_only_with_changes_to_that_entity,
     accounts_are_created_once_per_login_and_staff,
     lockout_sessions_and_disabling_are_stored_and_audited,
