@@ -434,11 +434,17 @@ impl Store {
     pub async fn start_session(&self, session: &SessionRecord, at: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let head = lock_head(&mut tx).await?;
-        sqlx::query("UPDATE users SET failed_logins = $1, locked_until = NULL WHERE login = $2")
+        // The failure count is cleared only by a complete sign-in: wrong codes after a right
+        // password keep counting toward the lockout across attempts.
+        if !session.mfa_pending {
+            sqlx::query(
+                "UPDATE users SET failed_logins = $1, locked_until = NULL WHERE login = $2",
+            )
             .bind(0i64)
             .bind(&session.login)
             .execute(&mut *tx)
             .await?;
+        }
         let sql =
             format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
         sqlx::query(&sql)

@@ -38,6 +38,9 @@ pub enum AccountError {
     WrongCurrentPassword,
     #[error("the login name must be 1–64 letters, digits, '.', '_' or '-'")]
     BadLogin,
+    /// A wrong, expired or already used TOTP or recovery code.
+    #[error("the confirmation code is incorrect or was already used")]
+    WrongCode,
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error("{}", .0.message(Lang::En))]
@@ -54,11 +57,11 @@ impl AccountError {
                 "The login name or password is incorrect. After {MAX_FAILED_LOGINS} wrong attempts in a row the login name is locked for 15 minutes."
             ),
             (AccountError::Locked { until }, Lang::Ja) => format!(
-                "パスワードの誤りが{MAX_FAILED_LOGINS}回続いたため、このログイン名は15分間ロックされています（{} まで）。時間をおいてやり直すか、情報セキュリティ管理者に連絡してください。",
+                "パスワード又は確認コードの誤りが{MAX_FAILED_LOGINS}回続いたため、このログイン名は15分間ロックされています（{} まで）。時間をおいてやり直すか、情報セキュリティ管理者に連絡してください。",
                 japan_time(*until)
             ),
             (AccountError::Locked { until }, Lang::En) => format!(
-                "After {MAX_FAILED_LOGINS} wrong passwords in a row this login name is locked for 15 minutes (until {} JST). Try again later or contact your information security administrator.",
+                "After {MAX_FAILED_LOGINS} wrong passwords or codes in a row this login name is locked for 15 minutes (until {} JST). Try again later or contact your information security administrator.",
                 japan_time(*until)
             ),
             (AccountError::WeakPassword, Lang::Ja) => {
@@ -79,6 +82,12 @@ impl AccountError {
             (AccountError::BadLogin, Lang::En) => {
                 "The login name must be 1–64 letters, digits, '.', '_' or '-'.".into()
             }
+            (AccountError::WrongCode, Lang::Ja) => format!(
+                "確認コードが正しくないか、既に使われています。認証アプリに表示されている最新の6桁を入力してください（予備コードも使えます）。{MAX_FAILED_LOGINS}回続けて誤ると、パスワードの誤りと合わせて15分間ロックされます。"
+            ),
+            (AccountError::WrongCode, Lang::En) => format!(
+                "The code is incorrect or was already used. Enter the newest 6 digits shown by your authenticator app (or a recovery code). {MAX_FAILED_LOGINS} wrong attempts in a row, passwords included, lock the login name for 15 minutes."
+            ),
             (AccountError::Hash(_), Lang::Ja) => {
                 "パスワードの処理に失敗しました。何も変更していません。".into()
             }
@@ -102,7 +111,7 @@ pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn stamp(t: DateTime<Utc>) -> String {
+pub(crate) fn stamp(t: DateTime<Utc>) -> String {
     Now(t).timestamp()
 }
 
@@ -280,13 +289,14 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn random_hex(rng: &mut impl CryptoRng) -> String {
+pub(crate) fn random_hex(rng: &mut impl CryptoRng) -> String {
     let mut bytes = [0u8; 32];
     rng.fill_bytes(&mut bytes);
     hex::encode(bytes)
 }
 
-/// Check a login and password; on success start a session.
+/// Check a login and password; on success start a session (waiting for the second factor when
+/// the account has TOTP enrolled: see [`crate::mfa::second_factor`]).
 pub async fn sign_in(
     store: &Store,
     login: &str,
@@ -324,14 +334,28 @@ pub async fn sign_in(
     if user.disabled {
         return Err(refused(AccountError::InvalidCredentials));
     }
+    // With TOTP enrolled the password only opens the code page, for a few minutes.
+    let mfa_pending = store
+        .mfa(login)
+        .await
+        .map_err(|e| refused(e.into()))?
+        .is_some_and(|m| m.confirmed);
     let token = random_hex(rng);
     let session = SessionRecord {
         token_hash: token_hash(&token),
         login: user.login.clone(),
         created_at: now.timestamp(),
         last_seen: now.timestamp(),
-        expires_at: stamp(now.0 + ABSOLUTE_TIMEOUT),
+        expires_at: stamp(
+            now.0
+                + if mfa_pending {
+                    crate::mfa::CODE_ENTRY_TIMEOUT
+                } else {
+                    ABSOLUTE_TIMEOUT
+                },
+        ),
         csrf_secret: random_hex(rng),
+        mfa_pending,
     };
     store
         .start_session(&session, &now.timestamp())

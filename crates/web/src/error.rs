@@ -12,6 +12,12 @@ pub enum WebError {
     /// No valid session: send the browser to the sign-in page.
     #[error("sign-in required")]
     SignInRequired,
+    /// The password was right; the session waits for a TOTP or recovery code.
+    #[error("second factor required")]
+    SecondFactorRequired,
+    /// The policy requires MFA and the person has not enrolled: only enrolment is open.
+    #[error("MFA enrolment required")]
+    MfaEnrolmentRequired,
     #[error("forbidden")]
     Forbidden,
     /// Unknown, or hidden from this person (which must look the same).
@@ -32,7 +38,9 @@ pub enum WebError {
 impl WebError {
     fn status(&self) -> StatusCode {
         match self {
-            WebError::SignInRequired => StatusCode::SEE_OTHER,
+            WebError::SignInRequired
+            | WebError::SecondFactorRequired
+            | WebError::MfaEnrolmentRequired => StatusCode::SEE_OTHER,
             WebError::Forbidden | WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -44,7 +52,9 @@ impl WebError {
     /// (title, explanation) in Japanese and in English.
     fn texts(&self) -> (&'static str, &'static str, &'static str, &'static str) {
         match self {
-            WebError::SignInRequired => (
+            WebError::SignInRequired
+            | WebError::SecondFactorRequired
+            | WebError::MfaEnrolmentRequired => (
                 "ログインが必要です",
                 "ログインしてください。",
                 "Sign-in required",
@@ -92,8 +102,14 @@ impl WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        if let WebError::SignInRequired = self {
-            return (StatusCode::SEE_OTHER, [(header::LOCATION, "/login")], ()).into_response();
+        let redirect = match self {
+            WebError::SignInRequired => Some("/login"),
+            WebError::SecondFactorRequired => Some("/login/mfa"),
+            WebError::MfaEnrolmentRequired => Some("/account/mfa"),
+            _ => None,
+        };
+        if let Some(to) = redirect {
+            return (StatusCode::SEE_OTHER, [(header::LOCATION, to)], ()).into_response();
         }
         let status = self.status();
         match &self {

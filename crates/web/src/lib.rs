@@ -10,10 +10,13 @@ mod assets;
 mod edit;
 mod error;
 mod headers;
+pub mod mfa;
+mod mfa_pages;
 mod network;
 mod pages;
 mod render;
 mod session;
+pub mod totp;
 
 pub use error::WebError;
 pub use headers::CONTENT_SECURITY_POLICY;
@@ -158,10 +161,19 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::dashboard))
         .route("/login", get(session::login_page).post(session::login))
+        .route(
+            "/login/mfa",
+            get(mfa_pages::code_form).post(mfa_pages::submit_code),
+        )
         .route("/logout", post(session::logout))
         .route("/account", get(session::account_page))
         .route("/account/password", post(session::change_password))
         .route("/account/lang", post(session::change_lang))
+        .route(
+            "/account/mfa",
+            get(mfa_pages::page).post(mfa_pages::confirm),
+        )
+        .route("/account/mfa/disable", post(mfa_pages::disable))
         .route("/assets", get(assets::list))
         .route("/assets/new", get(edit::new_form).post(edit::create))
         .route("/assets/{id}", get(assets::detail))

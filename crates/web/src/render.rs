@@ -10,6 +10,8 @@ use mamori_core::Lang;
 pub struct Chrome {
     pub lang: Lang,
     pub signed_in: bool,
+    /// Signed in but confined to MFA enrolment: no navigation to pages that would refuse.
+    pub confined: bool,
     pub staff_name: String,
     pub login: String,
     pub csrf: String,
@@ -24,6 +26,7 @@ impl Chrome {
         Chrome {
             lang,
             signed_in: false,
+            confined: false,
             staff_name: String::new(),
             login: String::new(),
             csrf: String::new(),
@@ -83,6 +86,39 @@ pub struct LoginPage {
 #[template(path = "account.html")]
 pub struct AccountPage {
     pub p: Chrome,
+    pub mfa_enrolled: bool,
+    pub mfa_required: bool,
+    pub message: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "mfa_code.html")]
+pub struct MfaCodePage {
+    pub p: Chrome,
+    pub csrf: String,
+    pub message: Option<String>,
+    /// The account was locked: no form, only the way back to sign-in.
+    pub locked: bool,
+}
+
+/// What an enrolment waiting for its first code shows.
+pub struct EnrolmentView {
+    pub qr_data_url: String,
+    /// The key in groups of four.
+    pub key: String,
+}
+
+#[derive(Template)]
+#[template(path = "mfa.html")]
+pub struct MfaPage {
+    pub p: Chrome,
+    pub required: bool,
+    pub enrolled: bool,
+    pub enrolment: Option<EnrolmentView>,
+    /// Shown once, right after enrolment.
+    pub recovery_codes: Vec<String>,
+    pub unused_codes: i64,
     pub message: Option<String>,
     pub error: Option<String>,
 }

@@ -34,7 +34,13 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn set_cookie(name: &str, value: &str, path: &str, max_age: Option<i64>, secure: bool) -> String {
+pub(crate) fn set_cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age: Option<i64>,
+    secure: bool,
+) -> String {
     let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
@@ -45,7 +51,7 @@ fn set_cookie(name: &str, value: &str, path: &str, max_age: Option<i64>, secure:
     c
 }
 
-fn header_value(s: &str) -> Result<HeaderValue, WebError> {
+pub(crate) fn header_value(s: &str) -> Result<HeaderValue, WebError> {
     HeaderValue::from_str(s).map_err(|e| WebError::Internal(format!("header value: {e}")))
 }
 
@@ -83,6 +89,10 @@ pub struct Viewer {
     pub lang: Lang,
     pub csrf: String,
     pub token_hash: String,
+    /// The policy requires this person to use multi-factor authentication.
+    pub mfa_required: bool,
+    /// TOTP is enrolled and confirmed.
+    pub mfa_enrolled: bool,
 }
 
 impl Viewer {
@@ -91,8 +101,14 @@ impl Viewer {
         format!("web:{}", self.login)
     }
 
+    /// Required to use MFA but not enrolled: only the enrolment page and sign-out are open.
+    pub fn confined(&self) -> bool {
+        self.mfa_required && !self.mfa_enrolled
+    }
+
     pub fn chrome(&self, org: &OrgView, current: &'static str) -> Chrome {
         Chrome {
+            confined: self.confined(),
             lang: self.lang,
             signed_in: true,
             staff_name: self.staff_name.clone(),
@@ -122,7 +138,7 @@ pub(crate) fn check_token_value(sent: &str, expected: &str) -> Result<(), WebErr
 }
 
 /// The `csrf` field of a form must equal `expected` (compared in constant time).
-fn check_token(body: &Bytes, expected: &str) -> Result<(), WebError> {
+pub(crate) fn check_token(body: &Bytes, expected: &str) -> Result<(), WebError> {
     let fields: Vec<(String, String)> =
         serde_urlencoded::from_bytes(body).map_err(|_| WebError::Csrf)?;
     let sent = fields
@@ -136,43 +152,77 @@ fn check_token(body: &Bytes, expected: &str) -> Result<(), WebError> {
     Ok(())
 }
 
+/// The signed-in person behind the request's session cookie, confined or not.
+async fn load_viewer(parts: &Parts, state: &AppState) -> Result<Viewer, WebError> {
+    let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(WebError::SignInRequired)?;
+    let (session, user) = accounts::resolve_session(&state.store, token, state.now())
+        .await?
+        .ok_or(WebError::SignInRequired)?;
+    if session.mfa_pending {
+        return Err(WebError::SecondFactorRequired);
+    }
+    let staff = state
+        .store
+        .staff()
+        .await?
+        .into_iter()
+        .find(|s| s.id == user.staff)
+        .ok_or(WebError::SignInRequired)?;
+    if !staff.active {
+        return Err(WebError::SignInRequired);
+    }
+    let assignments = state
+        .store
+        .role_assignments()
+        .await?
+        .into_iter()
+        .filter(|a| a.staff == staff.id)
+        .collect();
+    let subject = Subject {
+        staff_id: staff.id,
+        department: staff.department,
+        assignments,
+    };
+    let mfa_required = Policy::requires_mfa(&subject);
+    let mfa_enrolled = state
+        .store
+        .mfa(&user.login)
+        .await?
+        .is_some_and(|m| m.confirmed);
+    Ok(Viewer {
+        login: user.login,
+        staff_name: staff.name,
+        subject,
+        lang: lang_of(&user.lang),
+        csrf: session.csrf_secret,
+        token_hash: session.token_hash,
+        mfa_required,
+        mfa_enrolled,
+    })
+}
+
+/// Every page but enrolment and sign-out: someone who must use MFA and has not enrolled is sent
+/// to the enrolment page instead.
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
-        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(WebError::SignInRequired)?;
-        let (session, user) = accounts::resolve_session(&state.store, token, state.now())
-            .await?
-            .ok_or(WebError::SignInRequired)?;
-        let staff = state
-            .store
-            .staff()
-            .await?
-            .into_iter()
-            .find(|s| s.id == user.staff)
-            .ok_or(WebError::SignInRequired)?;
-        if !staff.active {
-            return Err(WebError::SignInRequired);
+        let viewer = load_viewer(parts, state).await?;
+        if viewer.confined() {
+            return Err(WebError::MfaEnrolmentRequired);
         }
-        let assignments = state
-            .store
-            .role_assignments()
-            .await?
-            .into_iter()
-            .filter(|a| a.staff == staff.id)
-            .collect();
-        Ok(Viewer {
-            login: user.login,
-            staff_name: staff.name,
-            subject: Subject {
-                staff_id: staff.id,
-                department: staff.department,
-                assignments,
-            },
-            lang: lang_of(&user.lang),
-            csrf: session.csrf_secret,
-            token_hash: session.token_hash,
-        })
+        Ok(viewer)
+    }
+}
+
+/// The signed-in person on the pages open before MFA enrolment (enrolment itself, sign-out).
+pub struct Enrolling(pub Viewer);
+
+impl FromRequestParts<AppState> for Enrolling {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        load_viewer(parts, state).await.map(Enrolling)
     }
 }
 
@@ -181,7 +231,7 @@ pub struct LangQuery {
     lang: Option<String>,
 }
 
-fn signed_out_lang(headers: &HeaderMap, query: &LangQuery) -> Lang {
+pub(crate) fn signed_out_lang(headers: &HeaderMap, query: &LangQuery) -> Lang {
     match query.lang.as_deref().or(cookie(headers, LANG_COOKIE)) {
         Some("en") => Lang::En,
         _ => Lang::Ja,
@@ -241,7 +291,7 @@ pub async fn login_page(
     if let Some(token) = cookie(&headers, SESSION_COOKIE)
         && accounts::resolve_session(&state.store, token, state.now())
             .await?
-            .is_some()
+            .is_some_and(|(session, _)| !session.mfa_pending)
     {
         return Ok(Redirect::to("/").into_response());
     }
@@ -278,7 +328,12 @@ pub async fn login(
     .await
     {
         Ok(signed_in) => {
-            let mut response = Redirect::to("/").into_response();
+            let next = if signed_in.session.mfa_pending {
+                "/login/mfa"
+            } else {
+                "/"
+            };
+            let mut response = Redirect::to(next).into_response();
             let h = response.headers_mut();
             h.append(
                 header::SET_COOKIE,
@@ -346,7 +401,7 @@ fn unknown_login_failure(
 
 pub async fn logout(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Enrolling(viewer): Enrolling,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
@@ -374,6 +429,8 @@ pub async fn account_page(
 ) -> Result<Response, WebError> {
     let org = OrgView::load(&state).await?;
     let page = AccountPage {
+        mfa_enrolled: viewer.mfa_enrolled,
+        mfa_required: viewer.mfa_required,
         p: viewer.chrome(&org, "account"),
         message: None,
         error: None,
@@ -435,6 +492,8 @@ pub async fn change_password(
         Err(e) => (StatusCode::BAD_REQUEST, None, Some(e)),
     };
     let page = AccountPage {
+        mfa_enrolled: viewer.mfa_enrolled,
+        mfa_required: viewer.mfa_required,
         p: viewer.chrome(&org, "account"),
         message,
         error,

@@ -83,6 +83,13 @@ impl Response {
             .map(String::from)
     }
 
+    /// The text between the first `start` and the next `end`.
+    pub fn between(&self, start: &str, end: &str) -> String {
+        let from = self.body.find(start).expect("start marker") + start.len();
+        let to = self.body[from..].find(end).expect("end marker") + from;
+        self.body[from..to].to_string()
+    }
+
     /// The first hidden `csrf` field in the page.
     pub fn csrf(&self) -> String {
         let marker = "name=\"csrf\" value=\"";
@@ -90,6 +97,18 @@ impl Response {
         let end = self.body[start..].find('"').unwrap() + start;
         self.body[start..end].to_string()
     }
+}
+
+/// The recovery codes listed on the page shown right after enrolment.
+pub fn recovery_codes(body: &str) -> Vec<String> {
+    let Some(start) = body.find("id=\"recovery-codes\"") else {
+        return Vec::new();
+    };
+    let list = &body[start..body[start..].find("</ol>").unwrap() + start];
+    list.split("<code>")
+        .skip(1)
+        .filter_map(|c| c.split_once("</code>").map(|(code, _)| code.to_string()))
+        .collect()
 }
 
 pub fn cookie_value(set_cookie: &str) -> String {
@@ -153,6 +172,9 @@ impl Harness {
         .await
     }
 
+    /// Sign in as a person would: the password, then the authenticator code when TOTP is
+    /// enrolled, or the enrolment (key read from the page, code computed from the test clock)
+    /// when the policy requires MFA and none is enrolled yet.
     pub async fn sign_in(&self, login: &str) -> Browser {
         let resp = self.try_sign_in(login, PASSWORD).await;
         assert_eq!(resp.status, StatusCode::SEE_OTHER, "{login}: {}", resp.body);
@@ -161,10 +183,80 @@ impl Harness {
             cookie,
             csrf: String::new(),
         };
-        let account = self.get("/account", Some(&b)).await;
+        if resp.location() == Some("/login/mfa") {
+            let answer = self.answer_code(&b, login).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::SEE_OTHER,
+                "{login}: {}",
+                answer.body
+            );
+            assert_eq!(answer.location(), Some("/"));
+        }
+        let mut account = self.get("/account", Some(&b)).await;
+        if account.location() == Some("/account/mfa") {
+            self.enrol(&b).await;
+            account = self.get("/account", Some(&b)).await;
+        }
         assert_eq!(account.status, StatusCode::OK);
         b.csrf = account.csrf();
         b
+    }
+
+    /// The current code for `login`'s enrolled secret, moving the test clock on to the next
+    /// 30-second step first if this step's code was already used (codes are single-use).
+    pub async fn fresh_code(&self, login: &str) -> String {
+        let record = self.store.mfa(login).await.unwrap().unwrap();
+        let step = mamori_web::totp::step_at(self.clock.now());
+        if let Some(last) = record.last_step
+            && last >= step
+        {
+            self.clock
+                .advance(TimeDelta::seconds(30 * (last - step + 1)));
+        }
+        mamori_web::totp::code_at(&record.secret, self.clock.now()).unwrap()
+    }
+
+    /// Post a code on the sign-in's code page.
+    pub async fn post_code(&self, b: &Browser, code: &str) -> Response {
+        let page = self.get("/login/mfa", Some(b)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        self.post(
+            "/login/mfa",
+            Some(&Harness::session_cookie(b)),
+            &[("csrf", &page.csrf()), ("code", code)],
+        )
+        .await
+    }
+
+    pub async fn answer_code(&self, b: &Browser, login: &str) -> Response {
+        let code = self.fresh_code(login).await;
+        self.post_code(b, &code).await
+    }
+
+    /// Enrol TOTP from the enrolment page: read the key shown for manual entry, compute the code,
+    /// submit it. The response shows the recovery codes, returned too.
+    pub async fn enrol(&self, b: &Browser) -> (Response, Vec<String>) {
+        let page = self.get("/account/mfa", Some(b)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(
+            page.body.contains("data:image/svg+xml;base64,"),
+            "QR code shown"
+        );
+        let key = page.between("id=\"mfa-key\" class=\"key\">", "</code>");
+        let secret: String = key.split_whitespace().collect();
+        let code = mamori_web::totp::code_at(&secret, self.clock.now()).unwrap();
+        let resp = self
+            .post(
+                "/account/mfa",
+                Some(&Harness::session_cookie(b)),
+                &[("csrf", &page.csrf()), ("code", &code)],
+            )
+            .await;
+        assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
+        let codes = recovery_codes(&resp.body);
+        assert_eq!(codes.len(), 10, "{}", resp.body);
+        (resp, codes)
     }
 
     pub fn session_cookie(b: &Browser) -> String {
