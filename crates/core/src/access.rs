@@ -226,8 +226,10 @@ impl<'a> Policy<'a> {
         a.grade() >= 3
     }
 
-    /// Multi-factor authentication is required for anyone who can see 機密性3 details somewhere:
-    /// every role holder of 第5条 that manages assets, the organisation officers and auditors.
+    /// Multi-factor authentication is required of administrators (CISO and 統括, who hold
+    /// [`Capability::ManageOrganisation`]) and of anyone who can see 機密性3 details somewhere:
+    /// every 第5条 role holder who manages assets, and auditors. Everyone else sees at most that a
+    /// 機密性3 asset exists (see [`Policy::visibility`]); a test checks the two rules agree.
     pub fn requires_mfa(s: &Subject) -> bool {
         s.assignments.iter().any(|a| {
             matches!(
@@ -345,6 +347,52 @@ mod tests {
                 && !p.may(&auditor, Capability::VerifyNetwork)
         );
         assert!(Policy::requires_mfa(&admin_k1) && !Policy::requires_mfa(&staff_g1));
+    }
+
+    /// `requires_mfa` is exactly "may manage the organisation, or sees the details of some
+    /// 機密性3 asset", checked over every role and a 機密性3 asset in every department and system.
+    #[test]
+    fn mfa_is_required_of_administrators_and_whoever_sees_confidentiality_3() {
+        let ds = departments();
+        let tree = DepartmentTree::new(&ds);
+        let p = Policy::new(&tree, &ds);
+        let systems = ["SYS", "OTHER"];
+        let mut secrets: Vec<AssetRef> = Vec::new();
+        for d in &ds {
+            secrets.push(asset(&d.code, None, Some(3)));
+            for sys in systems {
+                secrets.push(asset(&d.code, Some(sys), Some(3)));
+            }
+        }
+        let mut people = vec![subject("G1", &[]), subject("K3", &[])];
+        for role in Role::ALL {
+            // Each role with the kind of scope 第5条 appoints it to.
+            let scopes = match role {
+                Role::SecurityOfficer | Role::SecurityAdministrator => vec![
+                    RoleScope::Department("K1".into()),
+                    RoleScope::Department("B2".into()),
+                ],
+                Role::SystemAdministrator | Role::SystemOperator => {
+                    vec![RoleScope::System("SYS".into())]
+                }
+                _ => vec![RoleScope::Organisation],
+            };
+            for scope in scopes {
+                people.push(subject("G1", &[(role, scope)]));
+            }
+        }
+        for s in &people {
+            let sees_secret = secrets
+                .iter()
+                .any(|a| p.visibility(s, a) == Visibility::Full);
+            let admin = p.may(s, Capability::ManageOrganisation);
+            assert_eq!(
+                Policy::requires_mfa(s),
+                sees_secret || admin,
+                "{:?}",
+                s.assignments
+            );
+        }
     }
 
     #[test]
