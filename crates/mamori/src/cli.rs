@@ -374,6 +374,8 @@ pub enum UserCommand {
     Disable { login: String },
     /// アカウントを有効に戻す / enable an account again
     Enable { login: String },
+    /// 多要素認証（認証アプリ）の登録を初期化する（スマートフォン紛失時。次回ログインで再登録） / reset TOTP (lost phone; re-enrol at next sign-in)
+    ResetMfa { login: String },
 }
 
 #[derive(Args, Debug)]

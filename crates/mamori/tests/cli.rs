@@ -278,7 +278,50 @@ async fn check_and_audit_verify(url: String) {
     );
 }
 
+/// `mamori user reset-mfa`: an administrator removes a lost authenticator; the person enrols again.
+async fn user_reset_mfa_removes_the_enrolment(url: String) {
+    let p = place(url);
+    ok(ja(&["seed-demo", "--db", &p.db, "--assets", "10"]));
+    let store = mamori_store::Store::open(&p.db, mamori_store::OpenMode::Existing)
+        .await
+        .unwrap();
+    let staff = store.staff().await.unwrap()[0].id.clone();
+    ok(ja(&[
+        "user", "add", "tanaka", "--staff", &staff, "--db", &p.db,
+    ]));
+    const AT: &str = "2026-11-26T09:00:00.000000Z";
+    store
+        .begin_mfa_enrolment("tanaka", "GEZDGNBVGY3TQOJQ", "web:tanaka", AT)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .confirm_mfa_enrolment(
+                "tanaka",
+                "GEZDGNBVGY3TQOJQ",
+                1,
+                &["h".into()],
+                "web:tanaka",
+                AT
+            )
+            .await
+            .unwrap()
+    );
+    let run = ok(ja(&["user", "reset-mfa", "tanaka", "--db", &p.db]));
+    assert!(run.stdout.contains("初期化しました"), "{}", run.stdout);
+    assert!(store.mfa("tanaka").await.unwrap().is_none());
+    assert_eq!(store.unused_recovery_codes("tanaka").await.unwrap(), 0);
+    let run = ok(mamori("C", &["user", "reset-mfa", "tanaka", "--db", &p.db]));
+    assert!(run.stdout.contains("Nothing was changed"), "{}", run.stdout);
+    let run = ja(&["user", "reset-mfa", "nobody", "--db", &p.db]);
+    assert_ne!(run.code, 0);
+    let entries = store.audit_entries(20, Some("tanaka")).await.unwrap();
+    let reset = entries.iter().find(|e| e.action == "mfa-reset").unwrap();
+    assert!(reset.actor.starts_with("cli:"), "{}", reset.actor);
+}
+
 mamori_testkit::both_backends!(
+    user_reset_mfa_removes_the_enrolment,
     export_import_round_trip_in_every_format,
     bad_rows_are_all_reported_and_nothing_is_written,
     dry_run_reports_without_writing,
@@ -983,6 +1026,10 @@ fn demo_seeds_prints_one_account_per_role_and_serves_until_stopped() {
                 "round {round}: {login} missing in\n{text}"
             );
         }
+        assert!(
+            text.contains("認証アプリ（TOTP）の登録を求められます"),
+            "round {round}: the demo says administrators register an authenticator app\n{text}"
+        );
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         let page = loop {
             if let Some(p) = http_get(port, "/login") {

@@ -95,6 +95,11 @@ pub async fn demo(
             .await
             .is_ok()
             {
+                // New passwords, new authenticator registrations: nothing from an earlier demo
+                // run keeps working.
+                mamori_web::mfa::reset(&store, login, actor, now)
+                    .await
+                    .map_err(|e| anyhow!(e.message(lang)))?;
                 accounts.push((login.to_string(), login.to_string(), password));
             }
         }
@@ -125,6 +130,14 @@ pub async fn demo(
         lang.pick("パスワード", "Password"),
     ];
     print!("{}", crate::output::table(&headers, &rows));
+    println!();
+    println!(
+        "{}",
+        lang.pick(
+            "※ 管理者・情報セキュリティ責任者・管理者・監査担当など機密性3の情報を扱う役割は、最初のログインで\n   認証アプリ（TOTP）の登録を求められます。画面の QR コードを読み取るか、表示されたキーを入力してください。\n   一般職員はパスワードだけでログインできます。",
+            "Note: administrators and the other roles that handle confidentiality-3 information (security officers and\n  administrators, auditors) are asked to register an authenticator app (TOTP) at their first sign-in: scan the\n  QR code or type the key shown. Ordinary staff sign in with the password alone."
+        )
+    );
     println!();
     serve(db, &args.serve, lang).await
 }
@@ -229,6 +242,28 @@ pub async fn user(
                 match lang {
                     Lang::Ja => format!("「{login}」を無効にしました。"),
                     Lang::En => format!("Disabled \"{login}\"."),
+                }
+            );
+        }
+        UserCommand::ResetMfa { login } => {
+            let removed = mamori_web::mfa::reset(&store, &login, actor, now)
+                .await
+                .map_err(fail)?;
+            println!(
+                "{}",
+                match (lang, removed) {
+                    (Lang::Ja, true) => format!(
+                        "「{login}」の多要素認証の登録を初期化しました。次回ログイン時に認証アプリを登録し直します。"
+                    ),
+                    (Lang::En, true) => format!(
+                        "Reset the multi-factor authentication of \"{login}\"; they register an authenticator app again at their next sign-in."
+                    ),
+                    (Lang::Ja, false) => {
+                        format!("「{login}」は多要素認証を登録していません。何も変更していません。")
+                    }
+                    (Lang::En, false) => format!(
+                        "\"{login}\" has no multi-factor authentication enrolled. Nothing was changed."
+                    ),
                 }
             );
         }
