@@ -347,6 +347,12 @@ pub struct ServeArgs {
     /// Cookie に Secure を付ける（TLS 終端のリバースプロキシの内側で使うとき） / mark cookies Secure (behind a TLS proxy)
     #[arg(long)]
     pub secure_cookies: bool,
+    /// HTTPS にする: サーバ証明書（PEM、中間証明書を続けて可） / serve HTTPS: certificate chain (PEM)
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// HTTPS の秘密鍵（PEM） / the private key for HTTPS (PEM)
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -329,6 +329,41 @@ mamori_testkit::both_backends!(
 );
 
 #[test]
+fn serve_with_unreadable_tls_files_exits_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let db = db.to_str().unwrap();
+    ok(ja(&["seed-demo", "--db", db, "--assets", "5"]));
+    let garbage = dir.path().join("cert.pem");
+    std::fs::write(&garbage, "-----BEGIN CERTIFICATE-----\nnot base64!\n").unwrap();
+    let garbage = garbage.to_str().unwrap();
+    let missing = dir.path().join("key.pem");
+    let missing = missing.to_str().unwrap();
+    let run = ja(&[
+        "serve",
+        "--db",
+        db,
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        garbage,
+        "--tls-key",
+        missing,
+    ]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("TLS 証明書") && run.stderr.contains("cert.pem"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("起動しました"), "{}", run.stdout);
+    // Half a pair is refused by the argument parser.
+    let run = ja(&["serve", "--db", db, "--tls-cert", garbage]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("--tls-key"), "{}", run.stderr);
+}
+
+#[test]
 fn broken_files_get_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");

@@ -16,10 +16,12 @@ mod network;
 mod pages;
 mod render;
 mod session;
+mod tls;
 pub mod totp;
 
 pub use error::WebError;
 pub use headers::CONTENT_SECURITY_POLICY;
+pub use tls::{TlsConfig, TlsError};
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -67,8 +69,11 @@ const NETWORK_UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    /// Mark cookies `Secure`: set when a TLS-terminating reverse proxy is in front.
+    /// Mark cookies `Secure`: set when a TLS-terminating reverse proxy is in front (always on
+    /// when `tls` is set).
     pub secure_cookies: bool,
+    /// Serve HTTPS with this certificate instead of plain HTTP.
+    pub tls: Option<TlsConfig>,
 }
 
 impl ServerConfig {
@@ -76,6 +81,7 @@ impl ServerConfig {
         ServerConfig {
             listen,
             secure_cookies: false,
+            tls: None,
         }
     }
 }
@@ -197,8 +203,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serve until `shutdown` completes (see [`shutdown_signal`]). Plain HTTP: put a TLS-terminating
-/// reverse proxy in front for anything but the local machine, and set `secure_cookies`.
+/// Serve until `shutdown` completes (see [`shutdown_signal`]): HTTPS when `config.tls` is set,
+/// else plain HTTP (then put a TLS-terminating reverse proxy in front for anything but the local
+/// machine, and set `secure_cookies`).
 pub async fn serve(
     store: Store,
     config: ServerConfig,
@@ -207,14 +214,14 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| WebError::Internal(format!("cannot listen on {}: {e}", config.listen)))?;
-    if !config.listen.ip().is_loopback() {
+    if config.tls.is_none() && !config.listen.ip().is_loopback() {
         eprintln!("{}", plain_http_warning(config.listen));
     }
     let state = AppState::new(
         store,
         Arc::new(SystemClock),
         Arc::new(OsRandom),
-        config.secure_cookies,
+        config.secure_cookies || config.tls.is_some(),
     );
     // Load the register before the first person asks for it (a large one takes seconds).
     let warm = state.clone();
@@ -223,14 +230,31 @@ pub async fn serve(
             eprintln!("mamori-web: loading the register failed: {e}");
         }
     });
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     eprintln!(
-        "mamori: http://{} で待ち受けています / listening on http://{}",
+        "mamori: {scheme}://{} で待ち受けています / listening on {scheme}://{}",
         config.listen, config.listen
     );
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| WebError::Internal(format!("server: {e}")))
+    let app = router(state);
+    let served = match &config.tls {
+        Some(tls) => {
+            let listener = tls::TlsListener::new(listener, tls)
+                .map_err(|e| WebError::Internal(format!("TLS listener: {e}")))?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
+    served.map_err(|e| WebError::Internal(format!("server: {e}")))
 }
 
 /// The banner printed when passwords and session cookies would cross the network unencrypted.
@@ -239,10 +263,12 @@ pub fn plain_http_warning(listen: SocketAddr) -> String {
         "\n################################################################################\n\
          ## 警告: 暗号化されていない HTTP で {listen} に公開しています。\n\
          ## パスワードとセッションがネットワーク上で盗聴されるおそれがあります。\n\
-         ## TLS を終端するリバースプロキシの背後で運用し、--secure-cookies を指定してください。\n\
+         ## --tls-cert と --tls-key で HTTPS にするか、TLS を終端するリバースプロキシの\n\
+         ## 背後で運用して --secure-cookies を指定してください。\n\
          ## WARNING: serving plain HTTP on the non-loopback address {listen}.\n\
-         ## Passwords and session cookies can be read on the network. Run behind a\n\
-         ## TLS-terminating reverse proxy and enable secure cookies.\n\
+         ## Passwords and session cookies can be read on the network. Serve HTTPS with\n\
+         ## --tls-cert and --tls-key, or run behind a TLS-terminating reverse proxy\n\
+         ## with --secure-cookies.\n\
          ################################################################################\n"
     )
 }

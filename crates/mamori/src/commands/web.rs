@@ -19,29 +19,42 @@ const DEMO_LOGINS: [&str; 7] = [
     "shokuin",
 ];
 
-fn config(args: &ServeArgs) -> mamori_web::ServerConfig {
+fn config(args: &ServeArgs, lang: Lang) -> anyhow::Result<mamori_web::ServerConfig> {
     let mut c = mamori_web::ServerConfig::new(args.listen);
     c.secure_cookies = args.secure_cookies;
-    c
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        c.tls = Some(
+            mamori_web::TlsConfig::from_pem_files(cert, key)
+                .map_err(|e| anyhow!(e.message(lang)))?,
+        );
+    }
+    Ok(c)
 }
 
 pub async fn serve(db: &str, args: &ServeArgs, lang: Lang) -> anyhow::Result<ExitCode> {
     let store = Store::open(db, OpenMode::Existing).await?;
     store.organisation().await?;
+    // Certificate problems stop here, before anything listens.
+    let config = config(args, lang)?;
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     println!(
         "{}",
         match lang {
             Lang::Ja => format!(
-                "mamori を http://{} で起動しました（停止は Ctrl-C）。",
+                "mamori を {scheme}://{} で起動しました（停止は Ctrl-C）。",
                 args.listen
             ),
             Lang::En => format!(
-                "mamori is serving on http://{} (Ctrl-C to stop).",
+                "mamori is serving on {scheme}://{} (Ctrl-C to stop).",
                 args.listen
             ),
         }
     );
-    mamori_web::serve(store, config(args), mamori_web::shutdown_signal()).await?;
+    mamori_web::serve(store, config, mamori_web::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
