@@ -10,7 +10,7 @@ mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use webdriver::{BrowserBinaries, Chromedriver, DemoServer, Session, sign_in};
+use webdriver::{BrowserBinaries, Chromedriver, DemoServer, Session, enrol_totp, sign_in_password};
 
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 900;
@@ -56,7 +56,10 @@ async fn take_all(b: &Session, server: &DemoServer, out: &Path) -> webdriver::Re
     b.goto(&server.url("/login")).await?;
     files.push(shot(b, out, "01-login.png", false).await?);
 
-    sign_in(b, server, "ciso").await?;
+    // The CISO must use MFA: the enrolment page comes first (its QR code is made per account).
+    sign_in_password(b, server, "ciso").await?;
+    files.push(shot(b, out, "08-mfa-enrolment.png", true).await?);
+    enrol_totp(b, server, "ciso").await?;
     let pages = [
         ("/", "02-dashboard.png", true),
         ("/assets", "03-assets.png", false),

@@ -2,7 +2,7 @@
 //! city served in-process on 127.0.0.1. Skips with a reason when the browser is not installed,
 //! unless `MAMORI_REQUIRE_BROWSER=1` (CI), where a missing browser fails.
 //!
-//! Not covered yet because the application does not have them: TOTP enrolment, xlsx upload.
+//! Not covered yet because the application does not have it: xlsx upload.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "e2e/webdriver.rs"]
@@ -11,7 +11,10 @@ mod webdriver;
 use mamori_core::Role;
 use mamori_core::org::RoleScope;
 use std::time::Instant;
-use webdriver::{BrowserBinaries, Chromedriver, DemoServer, Session, sign_in, sign_out};
+use webdriver::{
+    BrowserBinaries, Chromedriver, DemoServer, Session, enrol_totp, sign_in, sign_in_password,
+    sign_out,
+};
 
 /// The binaries, or `None` after printing why the test is skipped.
 fn browser_or_skip() -> Option<BrowserBinaries> {
@@ -107,8 +110,23 @@ async fn scenario(b: &Session, server: &DemoServer) -> webdriver::Result<()> {
     assert!(b.current_url().await?.contains("/login"), "{refused}");
     assert!(!refused.contains("ログアウト"), "{refused}");
 
-    // 情報セキュリティ管理者: the dashboard of あおば市.
-    let dashboard = sign_in(b, server, "kanrisha").await?;
+    // 情報セキュリティ管理者 must use MFA: after the password only the enrolment page opens.
+    let enrol_page = sign_in_password(b, server, "kanrisha").await?;
+    assert!(
+        b.current_url().await?.ends_with("/account/mfa"),
+        "{enrol_page}"
+    );
+    assert_contains(&enrol_page, "多要素認証が必要です", "enrolment page");
+    assert!(b.find_all("nav a[href='/assets']").await?.is_empty());
+    b.goto(&server.url("/assets")).await?;
+    assert!(b.current_url().await?.ends_with("/account/mfa"));
+    // Enrol as a person with an authenticator app would: the key read from the page, the code
+    // computed from it (RFC 6238) and typed in; ten recovery codes are shown once.
+    let enrolled = enrol_totp(b, server, "kanrisha").await?;
+    assert_contains(&enrolled, "認証アプリを登録しました", "after enrolment");
+    assert_contains(&enrolled, "予備コード", "after enrolment");
+    b.click_and_wait("a.button.primary[href='/']").await?;
+    let dashboard = b.body_text().await?;
     assert_contains(&dashboard, "ダッシュボード", "kanrisha dashboard");
     assert_contains(&dashboard, "閲覧できる情報資産", "kanrisha dashboard");
     assert_contains(&dashboard, "ログアウト", "kanrisha dashboard");
@@ -224,6 +242,33 @@ async fn scenario(b: &Session, server: &DemoServer) -> webdriver::Result<()> {
     assert_contains(&after, "ログイン名", "after sign-out");
     b.goto(&server.url("/assets")).await?;
     assert!(b.current_url().await?.contains("/login"));
+
+    // Signing in again asks for the code after the password; a recovery code works once.
+    let code_page = sign_in_password(b, server, "kanrisha").await?;
+    assert!(
+        b.current_url().await?.ends_with("/login/mfa"),
+        "{code_page}"
+    );
+    assert_contains(&code_page, "確認コード", "code page");
+    let recovery = server.totp.lock().unwrap()["kanrisha"].recovery_codes[0].clone();
+    b.find("#code").await?.send_keys(&recovery).await?;
+    b.click_and_wait("form[action='/login/mfa'] button").await?;
+    assert_contains(
+        &b.body_text().await?,
+        "ダッシュボード",
+        "signed in with a recovery code",
+    );
+    sign_out(b).await?;
+    sign_in_password(b, server, "kanrisha").await?;
+    b.find("#code").await?.send_keys(&recovery).await?;
+    b.click_and_wait("form[action='/login/mfa'] button").await?;
+    assert_eq!(b.status().await?, 401);
+    assert_contains(
+        &b.body_text().await?,
+        "既に使われています",
+        "a used recovery code",
+    );
+    b.goto(&server.url("/login")).await?;
 
     // 一般職員: no 監査ログ in the menu, and 403 when asking for it directly.
     let dashboard = sign_in(b, server, "shokuin").await?;

@@ -499,6 +499,9 @@ impl Element<'_> {
 pub struct DemoServer {
     pub base: String,
     pub accounts: Vec<mamori_web::accounts::DemoAccount>,
+    /// What the browser enrolled: login → (the key read from the enrolment page, recovery codes
+    /// read from the page after it, the last 30-second step whose code was used).
+    pub totp: std::sync::Mutex<std::collections::HashMap<String, Enrolled>>,
     pub store: Store,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::result::Result<(), mamori_web::WebError>>>,
@@ -541,6 +544,7 @@ impl DemoServer {
         Ok(DemoServer {
             base: format!("http://{listen}"),
             accounts,
+            totp: std::sync::Mutex::new(std::collections::HashMap::new()),
             store,
             stop: Some(stop),
             task: Some(task),
@@ -584,8 +588,21 @@ impl Drop for DemoServer {
     }
 }
 
-/// Sign in through the login form; returns the page text after the redirect.
-pub async fn sign_in(session: &Session, server: &DemoServer, login: &str) -> Result<String> {
+/// An authenticator app's memory of one account, as the browser test learnt it from the pages.
+#[derive(Debug, Clone)]
+pub struct Enrolled {
+    pub secret: String,
+    pub recovery_codes: Vec<String>,
+    pub last_step: i64,
+}
+
+/// Type login and password into the sign-in form and submit; returns the next page's text (the
+/// dashboard, the code page or the enrolment page).
+pub async fn sign_in_password(
+    session: &Session,
+    server: &DemoServer,
+    login: &str,
+) -> Result<String> {
     let password = server.password(login)?;
     session.goto(&server.url("/login")).await?;
     session
@@ -602,6 +619,101 @@ pub async fn sign_in(session: &Session, server: &DemoServer, login: &str) -> Res
         .click_and_wait("form[action='/login'] button")
         .await?;
     session.body_text().await
+}
+
+/// A TOTP code for `secret` from the real clock, never for a step already used (waits for the
+/// next 30-second step instead, as a person would).
+async fn fresh_code(secret: &str, last_step: Option<i64>) -> Result<(String, i64)> {
+    loop {
+        let now = chrono::Utc::now();
+        let step = mamori_web::totp::step_at(now);
+        if last_step.is_none_or(|last| step > last) {
+            let code = mamori_web::totp::code_at(secret, now).ok_or("the key is not base32")?;
+            return Ok((code, step));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// On the enrolment page: read the key shown for manual entry, compute the code as an
+/// authenticator app would, submit it, keep the recovery codes shown and continue to the
+/// dashboard. Returns the text of the page with the recovery codes.
+pub async fn enrol_totp(session: &Session, server: &DemoServer, login: &str) -> Result<String> {
+    let key = session.find("#mfa-key").await?.text().await?;
+    let secret: String = key.split_whitespace().collect();
+    let qr = session
+        .find("img.qr")
+        .await?
+        .attr("src")
+        .await?
+        .unwrap_or_default();
+    if !qr.starts_with("data:image/svg+xml;base64,") {
+        return Err(format!("no inline QR code on the enrolment page: {qr:.60}"));
+    }
+    let (code, step) = fresh_code(&secret, None).await?;
+    session.find("#code").await?.send_keys(&code).await?;
+    session
+        .click_and_wait("form[action='/account/mfa'] button")
+        .await?;
+    let shown = session.body_text().await?;
+    let mut recovery_codes = Vec::new();
+    for li in session.find_all("#recovery-codes code").await? {
+        recovery_codes.push(li.text().await?);
+    }
+    if recovery_codes.len() != 10 {
+        return Err(format!(
+            "expected 10 recovery codes after enrolment, page:\n{shown}"
+        ));
+    }
+    if let Ok(mut known) = server.totp.lock() {
+        known.insert(
+            login.to_string(),
+            Enrolled {
+                secret,
+                recovery_codes,
+                last_step: step,
+            },
+        );
+    }
+    Ok(shown)
+}
+
+/// On the code page: type the current code of the key learnt at enrolment.
+pub async fn answer_totp(session: &Session, server: &DemoServer, login: &str) -> Result<String> {
+    let known = server
+        .totp
+        .lock()
+        .map_err(|_| "poisoned")?
+        .get(login)
+        .cloned()
+        .ok_or_else(|| format!("{login} was not enrolled by this test"))?;
+    let (code, step) = fresh_code(&known.secret, Some(known.last_step)).await?;
+    session.find("#code").await?.send_keys(&code).await?;
+    session
+        .click_and_wait("form[action='/login/mfa'] button")
+        .await?;
+    if let Ok(mut all) = server.totp.lock()
+        && let Some(k) = all.get_mut(login)
+    {
+        k.last_step = step;
+    }
+    session.body_text().await
+}
+
+/// Sign in through the login form as a person would, enrolling TOTP on the way when the site asks
+/// (administrators) or answering its code; returns the dashboard's text.
+pub async fn sign_in(session: &Session, server: &DemoServer, login: &str) -> Result<String> {
+    let text = sign_in_password(session, server, login).await?;
+    let url = session.current_url().await?;
+    if url.ends_with("/account/mfa") {
+        enrol_totp(session, server, login).await?;
+        session.click_and_wait("a.button.primary[href='/']").await?;
+        return session.body_text().await;
+    }
+    if url.ends_with("/login/mfa") {
+        return answer_totp(session, server, login).await;
+    }
+    Ok(text)
 }
 
 /// Press the sign-out button (a POST form with CSRF, as the page shows it).
