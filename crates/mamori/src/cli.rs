@@ -382,6 +382,13 @@ pub enum UserCommand {
     Enable { login: String },
     /// 多要素認証（認証アプリ）の登録を初期化する（スマートフォン紛失時。次回ログインで再登録） / reset TOTP (lost phone; re-enrol at next sign-in)
     ResetMfa { login: String },
+    /// API トークンを作り、標準出力に一度だけ表示する（所有者と同じ権限） / make a personal API token and print it once (acts as its owner)
+    Token {
+        login: String,
+        /// トークンの名前（用途） / what the token is for
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
 }
 
 #[derive(Args, Debug)]

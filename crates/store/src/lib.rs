@@ -13,6 +13,7 @@ mod org;
 mod policy;
 mod risk;
 mod sql;
+mod tokens;
 mod users;
 
 pub use assets::{AssetFilter, ImportPlan, ImportSummary};
@@ -23,6 +24,7 @@ pub use mfa::{MfaRecord, SecondFactor};
 pub use org::{OrgData, Organisation};
 pub use policy::{DocumentSummary, PolicyDocument, StoredVersion};
 pub use risk::{RiskSaveSummary, StoredRisk};
+pub use tokens::ApiToken;
 pub use users::{NewUser, SessionRecord, UserAccount};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
