@@ -90,6 +90,9 @@ pub struct AccountPage {
     pub mfa_required: bool,
     pub message: Option<String>,
     pub error: Option<String>,
+    /// A token just created: shown this once.
+    pub new_token: Option<String>,
+    pub tokens: Vec<TokenRow>,
 }
 
 #[derive(Template)]
@@ -121,9 +124,6 @@ pub struct MfaPage {
     pub unused_codes: i64,
     pub message: Option<String>,
     pub error: Option<String>,
-    /// A token just created: shown this once.
-    pub new_token: Option<String>,
-    pub tokens: Vec<TokenRow>,
 }
 
 /// One of the person's own API tokens (never the token itself).

@@ -69,7 +69,9 @@ impl ApiError {
 impl From<WebError> for ApiError {
     fn from(e: WebError) -> ApiError {
         match e {
-            WebError::SignInRequired => ApiError::unauthorized(),
+            WebError::SignInRequired
+            | WebError::SecondFactorRequired
+            | WebError::MfaEnrolmentRequired => ApiError::unauthorized(),
             WebError::Forbidden | WebError::Csrf => ApiError::forbidden(),
             WebError::NotFound => ApiError::not_found(),
             WebError::BadRequest(detail) => ApiError::bad_request(detail),
