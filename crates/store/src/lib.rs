@@ -14,11 +14,11 @@ mod risk;
 mod sql;
 mod users;
 
-pub use assets::{AssetFilter, ImportPlan, ImportSummary};
+pub use assets::{AssetFilter, ImportGuard, ImportOutcome, ImportPlan, ImportSummary};
 pub use audit::{AuditEntry, AuditVerdict, Break};
 pub use error::StoreError;
 pub use evidence::{NetworkEvidence, NewEvidence};
-pub use org::{OrgData, Organisation};
+pub use org::{OrgData, Organisation, Settings};
 pub use policy::{DocumentSummary, PolicyDocument, StoredVersion};
 pub use risk::{RiskSaveSummary, StoredRisk};
 pub use users::{NewUser, SessionRecord, UserAccount};

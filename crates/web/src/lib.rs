@@ -10,10 +10,12 @@ mod assets;
 mod edit;
 mod error;
 mod headers;
+mod import;
 mod network;
 mod pages;
 mod render;
 mod session;
+mod settings;
 
 pub use error::WebError;
 pub use headers::CONTENT_SECURITY_POLICY;
@@ -93,6 +95,7 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub(crate) unknown_logins: Arc<Mutex<UnknownLogins>>,
     pub(crate) asset_cache: Arc<Mutex<Option<AssetSnapshot>>>,
+    pub(crate) pending_imports: Arc<Mutex<import::PendingImports>>,
 }
 
 /// The register as of one audit-log position. Every change to an asset appends to the audit log
@@ -116,6 +119,7 @@ impl AppState {
             secure_cookies,
             unknown_logins: Arc::new(Mutex::new(UnknownLogins::default())),
             asset_cache: Arc::new(Mutex::new(None)),
+            pending_imports: Arc::new(Mutex::new(import::PendingImports::default())),
         }
     }
 
@@ -163,7 +167,18 @@ pub fn router(state: AppState) -> Router {
         .route("/account/password", post(session::change_password))
         .route("/account/lang", post(session::change_lang))
         .route("/assets", get(assets::list))
+        .route("/assets.xlsx", get(assets::export_xlsx))
+        .route("/assets.csv", get(assets::export_csv))
         .route("/assets/new", get(edit::new_form).post(edit::create))
+        .route(
+            "/assets/import",
+            get(import::form)
+                .post(import::preview)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    import::IMPORT_UPLOAD_LIMIT,
+                )),
+        )
+        .route("/assets/import/confirm", post(import::confirm))
         .route("/assets/{id}", get(assets::detail))
         .route("/assets/{id}/edit", get(edit::edit_form).post(edit::update))
         .route("/assets/{id}/dispose", post(edit::dispose))
@@ -171,6 +186,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(pages::audit))
         .route("/audit/verify", post(pages::verify_audit))
         .route("/org", get(pages::organisation))
+        .route("/settings", get(settings::page).post(settings::save))
         .route(
             "/network",
             get(network::page)
