@@ -19,6 +19,7 @@ mod settings;
 
 pub use error::WebError;
 pub use headers::CONTENT_SECURITY_POLICY;
+pub use import::IMPORT_UPLOAD_LIMIT;
 
 use axum::Router;
 use axum::routing::{get, post};
