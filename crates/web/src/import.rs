@@ -288,6 +288,7 @@ pub async fn preview(
         created: report.summary.created,
         updated: report.summary.updated,
         unchanged: report.summary.unchanged,
+        summary: summary_line(&report, lang),
         sections: vec![
             (
                 lang.pick("新規（先頭の行）", "New (first rows)"),
@@ -305,6 +306,20 @@ pub async fn preview(
         ignored_columns: report.ignored_columns.join("、"),
     });
     Ok(html(&model)?.into_response())
+}
+
+fn summary_line(report: &ImportReport, lang: Lang) -> String {
+    let s = report.summary;
+    match lang {
+        Lang::Ja => format!(
+            "新規 {} 件・更新 {} 件・変更なし {} 件",
+            s.created, s.updated, s.unchanged
+        ),
+        Lang::En => format!(
+            "{} new, {} updated, {} unchanged",
+            s.created, s.updated, s.unchanged
+        ),
+    }
 }
 
 #[derive(Deserialize)]
@@ -351,16 +366,12 @@ pub async fn confirm(
     .await?
     {
         Ok(report) => {
-            let s = report.summary;
+            let summary = summary_line(&report, lang);
             model.done = Some(match lang {
-                Lang::Ja => format!(
-                    "取り込みました: 新規 {} 件・更新 {} 件・変更なし {} 件。変更はすべて監査ログに記録しました。",
-                    s.created, s.updated, s.unchanged
-                ),
-                Lang::En => format!(
-                    "Imported: {} new, {} updated, {} unchanged. Every change is in the audit log.",
-                    s.created, s.updated, s.unchanged
-                ),
+                Lang::Ja => {
+                    format!("取り込みました: {summary}。変更はすべて監査ログに記録しました。")
+                }
+                Lang::En => format!("Imported: {summary}. Every change is in the audit log."),
             });
             Ok(html(&model)?.into_response())
         }
@@ -368,5 +379,52 @@ pub async fn confirm(
             let (status, model) = failure(model, e, lang);
             Ok((status, html(&model)?).into_response())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0)
+            .single()
+            .unwrap_or_default()
+            + TimeDelta::minutes(minutes)
+    }
+
+    fn pending(session: &str, size: usize, now: DateTime<Utc>) -> PendingImport {
+        PendingImport {
+            session: session.into(),
+            file_name: "台帳.xlsx".into(),
+            bytes: vec![0; size],
+            expires: now + PENDING_FOR,
+        }
+    }
+
+    #[test]
+    fn an_upload_is_taken_once_by_its_own_session_before_it_expires() {
+        let mut p = PendingImports::default();
+        p.insert("a".into(), pending("s1", 10, at(0)), at(0));
+        assert!(p.take("a", "s2", at(1)).is_none(), "another session");
+        assert!(p.take("a", "s1", at(1)).is_some());
+        assert!(p.take("a", "s1", at(2)).is_none(), "only once");
+        p.insert("b".into(), pending("s1", 10, at(0)), at(0));
+        assert!(p.take("b", "s1", at(31)).is_none(), "expired");
+    }
+
+    #[test]
+    fn a_new_upload_replaces_the_sessions_previous_one_and_memory_is_bounded() {
+        let mut p = PendingImports::default();
+        p.insert("a".into(), pending("s1", 10, at(0)), at(0));
+        p.insert("b".into(), pending("s1", 10, at(1)), at(1));
+        assert!(p.take("a", "s1", at(2)).is_none());
+        let big = PENDING_BYTES / 2 + 1;
+        p.insert("c".into(), pending("s2", big, at(2)), at(2));
+        p.insert("d".into(), pending("s3", big, at(3)), at(3));
+        assert!(p.entries.values().map(|e| e.bytes.len()).sum::<usize>() <= PENDING_BYTES);
+        assert!(p.take("c", "s2", at(4)).is_none(), "the oldest made room");
+        assert!(p.take("d", "s3", at(4)).is_some());
     }
 }

@@ -297,6 +297,8 @@ pub struct ImportPreview {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// The three counts in one sentence.
+    pub summary: String,
     /// (title, the first rows) for new, updated and unchanged rows.
     pub sections: Vec<(&'static str, Vec<PreviewRowView>)>,
     pub ignored_columns: String,

@@ -352,7 +352,7 @@ async fn import_register(b: &Session, server: &DemoServer, dept: &str) -> webdri
     b.click_and_wait("form[action='/assets/import'] button")
         .await?;
     let preview = b.body_text().await?;
-    assert_contains(&preview, "新規 2 件・更新 0 件・変更なし 0件", "preview");
+    assert_contains(&preview, "新規 2 件・更新 0 件・変更なし 0 件", "preview");
     assert_contains(&preview, "取込試験の手順書", "preview");
     b.click_and_wait("#confirm-import").await?;
     assert_contains(&b.body_text().await?, "取り込みました", "after confirming");

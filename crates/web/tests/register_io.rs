@@ -200,7 +200,7 @@ async fn confirmation_writes_all_rows_once(url: String) {
     let page = upload(&h, &kanri, &kanri.csrf, "台帳.xlsx", &xlsx(&table)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(
-        page.body.contains("新規 1 件・更新 1 件・変更なし 1件"),
+        page.body.contains("新規 1 件・更新 1 件・変更なし 1 件"),
         "{}",
         page.body
     );
