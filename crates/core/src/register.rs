@@ -359,6 +359,8 @@ pub enum Problem {
     TooLong {
         max: usize,
     },
+    /// The person importing may not change this asset (as stored, or as the row would make it).
+    NotPermitted,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -371,6 +373,11 @@ pub struct RowError {
 }
 
 impl RowError {
+    /// What is wrong, without the row and column (for a table that shows them separately).
+    pub fn reason(&self, lang: Lang) -> String {
+        problem_message(&self.problem, lang)
+    }
+
     pub fn message(&self, lang: Lang) -> String {
         let what = problem_message(&self.problem, lang);
         match (lang, &self.column) {
@@ -500,6 +507,12 @@ fn problem_message(p: &Problem, lang: Lang) -> String {
         }
         (Problem::TooLong { max }, Lang::Ja) => format!("{max}文字以内で入力してください。"),
         (Problem::TooLong { max }, Lang::En) => format!("keep it within {max} characters."),
+        (Problem::NotPermitted, Lang::Ja) => {
+            "この情報資産を登録・変更する権限がありません（情報セキュリティ管理者は所管する課の情報資産に限られます）。".into()
+        }
+        (Problem::NotPermitted, Lang::En) => {
+            "you are not permitted to register or change this asset (administrators only those of the departments they manage).".into()
+        }
     }
 }
 

@@ -119,8 +119,24 @@ pub struct ImportSummary {
 pub struct ImportPlan {
     pub create: Vec<Asset>,
     pub update: Vec<(Asset, Asset)>,
-    pub unchanged: usize,
+    pub unchanged: Vec<Asset>,
 }
+
+/// What a guarded import did or would do, by asset ID in file order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    pub summary: ImportSummary,
+    /// Rows the guard refused. When there are any, nothing was written.
+    pub refused: Vec<String>,
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: Vec<String>,
+}
+
+/// Decides, for one incoming row and the stored asset with its ID (if any), whether the person
+/// importing may write it. Asked inside the import's transaction, so the stored asset it sees is
+/// the one that would be overwritten.
+pub type ImportGuard<'g> = &'g (dyn Fn(&Asset, Option<&Asset>) -> bool + Sync);
 
 impl ImportPlan {
     /// Compare incoming rows with the stored register, by asset ID.
@@ -129,7 +145,7 @@ impl ImportPlan {
         for asset in incoming {
             match existing.get(&asset.id) {
                 None => plan.create.push(asset),
-                Some(before) if *before == asset => plan.unchanged += 1,
+                Some(before) if *before == asset => plan.unchanged.push(asset),
                 Some(before) => plan.update.push((before.clone(), asset)),
             }
         }
@@ -140,9 +156,13 @@ impl ImportPlan {
         ImportSummary {
             created: self.create.len(),
             updated: self.update.len(),
-            unchanged: self.unchanged,
+            unchanged: self.unchanged.len(),
         }
     }
+}
+
+fn to_json_value(v: &serde_json::Value) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn to_json(a: &Asset) -> Result<String> {
@@ -164,6 +184,24 @@ impl Store {
         at: &str,
         dry_run: bool,
     ) -> Result<ImportSummary> {
+        let outcome = self
+            .import_assets_guarded(incoming, scheme, actor, at, dry_run, &|_, _| true)
+            .await?;
+        Ok(outcome.summary)
+    }
+
+    /// [`Store::import_assets`] where every row must pass `guard` (e.g. the person's permission
+    /// to change that asset as it is stored and as it would become). If any row is refused,
+    /// nothing is written and the outcome lists the refused IDs.
+    pub async fn import_assets_guarded(
+        &self,
+        incoming: Vec<Asset>,
+        scheme: &Scheme,
+        actor: &str,
+        at: &str,
+        dry_run: bool,
+        guard: ImportGuard<'_>,
+    ) -> Result<ImportOutcome> {
         let mut tx = self.pool.begin().await?;
         let head = lock_head(&mut tx).await?;
         let existing = assets_by_id(
@@ -172,11 +210,23 @@ impl Store {
             incoming.iter().map(|a| a.id.as_str()),
         )
         .await?;
+        let refused: Vec<String> = incoming
+            .iter()
+            .filter(|a| !guard(a, existing.get(&a.id)))
+            .map(|a| a.id.clone())
+            .collect();
         let plan = ImportPlan::new(&existing, incoming);
-        let summary = plan.summary();
-        if dry_run {
+        let ids = |assets: &mut dyn Iterator<Item = &Asset>| assets.map(|a| a.id.clone()).collect();
+        let outcome = ImportOutcome {
+            summary: plan.summary(),
+            created: ids(&mut plan.create.iter()),
+            updated: ids(&mut plan.update.iter().map(|(_, after)| after)),
+            unchanged: ids(&mut plan.unchanged.iter()),
+            refused,
+        };
+        if dry_run || !outcome.refused.is_empty() {
             tx.rollback().await?;
-            return Ok(summary);
+            return Ok(outcome);
         }
         let mut records = Vec::with_capacity(plan.create.len() + plan.update.len());
         let mut writes: Vec<&Asset> = Vec::with_capacity(records.capacity());
@@ -203,11 +253,46 @@ impl Store {
         upsert(&mut tx, self.backend, &writes, scheme, at).await?;
         append(&mut tx, self.backend, head, at, actor, records).await?;
         tx.commit().await?;
+        let summary = &outcome.summary;
         if summary.created + summary.updated >= ANALYZE_AFTER {
             // Fresh statistics let the planner pick the page-walking index for listings.
             sqlx::query("ANALYZE assets").execute(&self.pool).await?;
         }
-        Ok(summary)
+        Ok(outcome)
+    }
+
+    /// Record that someone exported (part of) the register: which filter, which format, how many
+    /// rows. An export carries the register out of the system, so it is audited like a change.
+    pub async fn record_register_export(
+        &self,
+        format: &str,
+        filter: &str,
+        rows: usize,
+        actor: &str,
+        at: &str,
+    ) -> Result<()> {
+        let after = to_json_value(&serde_json::json!({
+            "format": format, "filter": filter, "rows": rows
+        }))?;
+        let mut tx = self.pool.begin().await?;
+        let head = lock_head(&mut tx).await?;
+        append(
+            &mut tx,
+            self.backend,
+            head,
+            at,
+            actor,
+            vec![AuditRecord {
+                action: "export",
+                entity: "asset_register",
+                entity_id: String::new(),
+                before: None,
+                after: Some(after),
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn assets(&self, filter: &AssetFilter) -> Result<Vec<Asset>> {

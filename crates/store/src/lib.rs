@@ -16,12 +16,12 @@ mod sql;
 mod tokens;
 mod users;
 
-pub use assets::{AssetFilter, ImportPlan, ImportSummary};
+pub use assets::{AssetFilter, ImportGuard, ImportOutcome, ImportPlan, ImportSummary};
 pub use audit::{AuditEntry, AuditVerdict, Break};
 pub use error::StoreError;
 pub use evidence::{NetworkEvidence, NewEvidence};
 pub use mfa::{MfaRecord, SecondFactor};
-pub use org::{OrgData, Organisation};
+pub use org::{OrgData, Organisation, Settings};
 pub use policy::{DocumentSummary, PolicyDocument, StoredVersion};
 pub use risk::{RiskSaveSummary, StoredRisk};
 pub use tokens::ApiToken;

@@ -18,6 +18,14 @@ pub struct Organisation {
     pub created_at: String,
 }
 
+/// What the settings page may change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub name: String,
+    pub model_variant: ModelVariant,
+    pub scheme: Scheme,
+}
+
 /// A batch of organisation data to add in one transaction.
 #[derive(Debug, Clone, Default)]
 pub struct OrgData {
@@ -139,6 +147,72 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Change the organisation's name, model variant and scheme texts together, all or nothing.
+    /// The scheme's levels, their order and grades are locked (`check_text_only_edit`). One audit
+    /// entry per part that changed; returns whether anything did.
+    pub async fn update_settings(
+        &self,
+        settings: &Settings,
+        actor: &str,
+        at: &str,
+    ) -> Result<bool> {
+        let name = settings.name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid("団体名が空です。".into()));
+        }
+        let mut tx = self.pool.begin().await?;
+        let head = lock_head(&mut tx).await?;
+        let row = sqlx::query("SELECT name, scheme_json, model_variant FROM organisation")
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotInitialised)?;
+        let (old_name, old_scheme_json, old_variant): (String, String, String) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let current: Scheme = serde_json::from_str(&old_scheme_json)
+            .map_err(|e| StoreError::Corrupt(format!("classification scheme: {e}")))?;
+        current
+            .check_text_only_edit(&settings.scheme)
+            .map_err(|e| StoreError::Invalid(e.message(mamori_core::Lang::Ja)))?;
+        let new_scheme_json = json(&settings.scheme)?;
+        let mut records = Vec::new();
+        if name != old_name || settings.model_variant.id() != old_variant {
+            records.push(AuditRecord {
+                action: "update",
+                entity: "organisation",
+                entity_id: "1".into(),
+                before: Some(json(&serde_json::json!({
+                    "name": old_name, "model_variant": old_variant
+                }))?),
+                after: Some(json(&serde_json::json!({
+                    "name": name, "model_variant": settings.model_variant.id()
+                }))?),
+            });
+        }
+        if new_scheme_json != old_scheme_json {
+            records.push(AuditRecord {
+                action: "update",
+                entity: "classification_scheme",
+                entity_id: settings.scheme.id.clone(),
+                before: Some(old_scheme_json),
+                after: Some(new_scheme_json.clone()),
+            });
+        }
+        if records.is_empty() {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE organisation SET name = $1, model_variant = $2, scheme_json = $3 WHERE id = 1",
+        )
+        .bind(name)
+        .bind(settings.model_variant.id())
+        .bind(&new_scheme_json)
+        .execute(&mut *tx)
+        .await?;
+        append(&mut tx, self.backend, head, at, actor, records).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Add departments, staff, systems and appointments, each with an audit entry. All or nothing.

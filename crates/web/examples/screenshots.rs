@@ -82,6 +82,78 @@ async fn take_all(b: &Session, server: &DemoServer, out: &Path) -> webdriver::Re
             files.push(shot(b, out, "04-asset-detail.png", true).await?);
         }
     }
+    files.extend(import_and_settings(b, server, out).await?);
+    Ok(files)
+}
+
+/// 取込 (a file with errors, then a preview of a good one) and 設定.
+async fn import_and_settings(
+    b: &Session,
+    server: &DemoServer,
+    out: &Path,
+) -> webdriver::Result<Vec<PathBuf>> {
+    let dept = server
+        .store
+        .departments()
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|d| d.kind == mamori_core::DepartmentKind::Ka)
+        .ok_or("the demo city has no 課")?
+        .code;
+    let kind = "情報（電子データ）";
+    let workbook = |rows: &[[&str; 5]]| {
+        let headers = ["資産番号", "情報資産名", "種別", "所管課コード", "機密性"];
+        let table = mamori_sheets::Table::new(
+            headers.iter().map(|h| h.to_string()).collect(),
+            rows.iter()
+                .enumerate()
+                .map(|(i, r)| mamori_sheets::Row {
+                    number: i + 2,
+                    cells: r.iter().map(|c| c.to_string()).collect(),
+                })
+                .collect(),
+        );
+        mamori_sheets::write_xlsx(&table, mamori_sheets::REGISTER_SHEET_NAME)
+            .map_err(|e| e.to_string())
+    };
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let bad = dir.path().join("台帳_誤りあり.xlsx");
+    let good = dir.path().join("台帳.xlsx");
+    let write =
+        |path: &Path, bytes: Vec<u8>| std::fs::write(path, bytes).map_err(|e| e.to_string());
+    write(
+        &bad,
+        workbook(&[
+            ["NEW-0001", "窓口受付簿", kind, &dept, "2"],
+            ["NEW-0002", "臨時職員名簿", "名簿", &dept, "2"],
+            ["NEW-0003", "委託契約書", kind, "9999", "5"],
+        ])?,
+    )?;
+    write(
+        &good,
+        workbook(&[
+            ["NEW-0001", "窓口受付簿", kind, &dept, "2"],
+            ["NEW-0002", "臨時職員名簿", kind, &dept, "3A"],
+            ["NEW-0003", "委託契約書", kind, &dept, "2"],
+        ])?,
+    )?;
+    let mut files = Vec::new();
+    for (file, name) in [
+        (&bad, "08-import-errors.png"),
+        (&good, "09-import-preview.png"),
+    ] {
+        b.goto(&server.url("/assets/import")).await?;
+        b.find("input[name=file]")
+            .await?
+            .send_keys(&file.to_string_lossy())
+            .await?;
+        b.click_and_wait("form[action='/assets/import'] button")
+            .await?;
+        files.push(shot(b, out, name, true).await?);
+    }
+    b.goto(&server.url("/settings")).await?;
+    files.push(shot(b, out, "10-settings.png", false).await?);
     Ok(files)
 }
 

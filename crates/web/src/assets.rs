@@ -9,11 +9,13 @@ use crate::session::{OrgView, Viewer};
 use crate::world::World;
 use crate::{AppState, WebError};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mamori_core::access::{AssetRef, Change, Policy, Subject, Visibility};
+use mamori_app::register::ExportItem;
+use mamori_core::access::{AssetRef, Capability, Change, Policy, Subject, Visibility};
 use mamori_core::register::format_date;
 use mamori_core::{Asset, AssetKind, AssetStatus, Dimension, Lang, Scheme, Zone};
+use mamori_sheets::{CsvEncoding, Format};
 use std::sync::Arc;
 
 pub const PAGE_SIZE: usize = 50;
@@ -103,6 +105,7 @@ pub async fn list(
     };
     let page_model = AssetListPage {
         may_create: crate::edit::may_create_in(&policy, &viewer, org, &world.systems),
+        may_import: policy.may(&viewer.subject, Capability::ImportRegister),
         p: viewer.chrome(&org, "assets"),
         total,
         first,
@@ -150,6 +153,7 @@ pub async fn list(
                 .map(|s| (s, s.id().to_string(), s.label(lang).to_string())),
             Some(&filters.sort),
         ),
+        export_query: filters.query(),
         prev_link: (page > 1).then(|| filters.link(page - 1)),
         next_link: (page < pages).then(|| filters.link(page + 1)),
         rows: shown,
@@ -360,4 +364,122 @@ fn fields(a: &Asset, org: &OrgView, scheme: &Scheme, lang: Lang) -> Vec<(String,
         ),
         (t("備考", "Notes"), a.notes.clone()),
     ]
+}
+
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    export(state, viewer, raw, Format::Xlsx).await
+}
+
+pub async fn export_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    export(state, viewer, raw, Format::Csv).await
+}
+
+/// Exactly what the list shows for the same query (all pages), as a file: hidden assets absent,
+/// existence-only assets reduced to what the list shows of them. Every export is audited.
+async fn export(
+    state: AppState,
+    viewer: Viewer,
+    raw: Option<String>,
+    format: Format,
+) -> Result<Response, WebError> {
+    // UTF-8 with a byte order mark: Excel opens it, and every character survives (CP932 cannot
+    // hold every name, and a failed export would help nobody).
+    let encoding = CsvEncoding::Utf8Bom;
+    let query: ListQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let world = state.world().await?;
+    let filters = Filters::parse(&query, &world.org, &world.organisation.scheme)?;
+    let rows = world.matching(&viewer.subject, &filters);
+    let visibility = world.visibility(&viewer.subject);
+    let items: Vec<ExportItem> = rows
+        .iter()
+        .map(|i| {
+            let i = *i as usize;
+            ExportItem {
+                asset: &world.register.assets[i],
+                withheld: visibility[i] != Visibility::Full,
+            }
+        })
+        .collect();
+    let (bytes, count) =
+        mamori_app::register::export_items(&state.store, &items, format, encoding, viewer.lang)
+            .await
+            .map_err(|e| match e {
+                mamori_app::AppError::Store(e) => WebError::Store(e),
+                other => WebError::Internal(format!("export: {other}")),
+            })?;
+    let now = state.now();
+    let (extension, content_type, format_id) = match format {
+        Format::Xlsx => (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        Format::Csv => ("csv", "text/csv; charset=utf-8", "csv"),
+    };
+    state
+        .store
+        .record_register_export(
+            format_id,
+            &filters.query(),
+            count,
+            &viewer.actor(),
+            &now.timestamp(),
+        )
+        .await?;
+    let date = now.today_in_japan().format("%Y%m%d").to_string();
+    let disposition = content_disposition(
+        &format!(
+            "{}_{date}.{extension}",
+            viewer.lang.pick("情報資産台帳", "asset-register")
+        ),
+        &format!("asset-register_{date}.{extension}"),
+    );
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_str(&disposition)
+                .map_err(|e| WebError::Internal(format!("content-disposition: {e}")))?,
+        ),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ];
+    Ok((headers, bytes).into_response())
+}
+
+/// `attachment` with an ASCII fallback name and the real (Japanese) name per RFC 5987/6266.
+pub fn content_disposition(name: &str, ascii_fallback: &str) -> String {
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        // RFC 5987 attr-char.
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    let fallback: String = ascii_fallback
+        .chars()
+        .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\')
+        .collect();
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn content_disposition_has_ascii_fallback_and_utf8_name() {
+        assert_eq!(
+            super::content_disposition("台帳 1.csv", "register-1.csv"),
+            "attachment; filename=\"register-1.csv\"; filename*=UTF-8''%E5%8F%B0%E5%B8%B3%201.csv"
+        );
+    }
 }

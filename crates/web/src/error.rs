@@ -26,6 +26,9 @@ pub enum WebError {
     /// A malformed form or query; the detail is logged, not shown.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// An upload over the size limit.
+    #[error("upload too large")]
+    TooLarge,
     /// Missing or wrong synchronizer token on a POST.
     #[error("CSRF token missing or wrong")]
     Csrf,
@@ -44,6 +47,7 @@ impl WebError {
             WebError::Forbidden | WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Store(StoreError::Locked) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) | WebError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -77,6 +81,12 @@ impl WebError {
                 "送信された内容を読み取れませんでした。画面から操作し直してください。",
                 "Malformed request",
                 "The submitted data could not be read. Please go back and try again from the page.",
+            ),
+            WebError::TooLarge => (
+                "ファイルが大きすぎます",
+                "送信されたファイルが上限を超えているため受け付けませんでした。何も変更していません。ファイルを分けるか、不要なシートや列を削除してからやり直してください。",
+                "The file is too large",
+                "The uploaded file exceeds the size limit and was not accepted. Nothing was changed. Split the file or remove unneeded sheets or columns and try again.",
             ),
             WebError::Csrf => (
                 "画面の有効期限が切れています",

@@ -11,20 +11,23 @@ mod assets;
 mod edit;
 mod error;
 mod headers;
+mod import;
+mod listing;
 pub mod mfa;
 mod mfa_pages;
-mod listing;
 mod network;
 mod pages;
 mod render;
 mod session;
+mod settings;
 mod tls;
-pub mod totp;
 pub mod tokens;
+pub mod totp;
 mod world;
 
 pub use error::WebError;
 pub use headers::CONTENT_SECURITY_POLICY;
+pub use import::IMPORT_UPLOAD_LIMIT;
 pub use tls::{TlsConfig, TlsError};
 
 use axum::Router;
@@ -110,6 +113,8 @@ pub struct AppState {
     pub(crate) world_loading: Arc<tokio::sync::Mutex<()>>,
     /// When each API token's "last used" was last written (see `api::auth`).
     pub(crate) token_touched: Arc<Mutex<HashMap<i64, DateTime<Utc>>>>,
+    /// Uploaded register files waiting between preview and confirmation.
+    pub(crate) pending_imports: Arc<Mutex<import::PendingImports>>,
 }
 
 impl AppState {
@@ -128,6 +133,7 @@ impl AppState {
             world: Arc::new(Mutex::new(None)),
             world_loading: Arc::new(tokio::sync::Mutex::new(())),
             token_touched: Arc::new(Mutex::new(HashMap::new())),
+            pending_imports: Arc::new(Mutex::new(import::PendingImports::default())),
         }
     }
 
@@ -159,7 +165,18 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/account/mfa/disable", post(mfa_pages::disable))
         .route("/assets", get(assets::list))
+        .route("/assets.xlsx", get(assets::export_xlsx))
+        .route("/assets.csv", get(assets::export_csv))
         .route("/assets/new", get(edit::new_form).post(edit::create))
+        .route(
+            "/assets/import",
+            get(import::form)
+                .post(import::preview)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    import::IMPORT_UPLOAD_LIMIT,
+                )),
+        )
+        .route("/assets/import/confirm", post(import::confirm))
         .route("/assets/{id}", get(assets::detail))
         .route("/assets/{id}/edit", get(edit::edit_form).post(edit::update))
         .route("/assets/{id}/dispose", post(edit::dispose))
@@ -167,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(pages::audit))
         .route("/audit/verify", post(pages::verify_audit))
         .route("/org", get(pages::organisation))
+        .route("/settings", get(settings::page).post(settings::save))
         .route(
             "/network",
             get(network::page)

@@ -164,6 +164,20 @@ impl Filters {
 
     /// The query string for another page of the same list.
     pub fn link(&self, page: usize) -> String {
+        let mut pairs = self.pairs();
+        pairs.push(("page", page.to_string()));
+        format!(
+            "/assets?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
+    }
+
+    /// The filters and order as a query string (no page): what an export of this list carries.
+    pub fn query(&self) -> String {
+        serde_urlencoded::to_string(self.pairs()).unwrap_or_default()
+    }
+
+    fn pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs: Vec<(&str, String)> = Vec::new();
         if !self.q.is_empty() {
             pairs.push(("q", self.q.clone()));
@@ -186,11 +200,7 @@ impl Filters {
             pairs.push(("status", s.id().to_string()));
         }
         pairs.push(("sort", self.sort.id().to_string()));
-        pairs.push(("page", page.to_string()));
-        format!(
-            "/assets?{}",
-            serde_urlencoded::to_string(&pairs).unwrap_or_default()
-        )
+        pairs
     }
 }
 

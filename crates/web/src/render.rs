@@ -17,6 +17,7 @@ pub struct Chrome {
     pub csrf: String,
     pub may_view_audit: bool,
     pub may_view_network: bool,
+    pub may_manage_settings: bool,
     /// Which navigation entry is the current page.
     pub current: &'static str,
 }
@@ -32,6 +33,7 @@ impl Chrome {
             csrf: String::new(),
             may_view_audit: false,
             may_view_network: false,
+            may_manage_settings: false,
             current: "",
         }
     }
@@ -184,6 +186,7 @@ pub struct AssetRow {
 pub struct AssetListPage {
     pub p: Chrome,
     pub may_create: bool,
+    pub may_import: bool,
     pub rows: Vec<AssetRow>,
     pub total: usize,
     pub first: usize,
@@ -199,6 +202,8 @@ pub struct AssetListPage {
     pub kinds: Vec<Opt>,
     pub statuses: Vec<Opt>,
     pub sorts: Vec<Opt>,
+    /// The list's filters and order as a query string, for the export links.
+    pub export_query: String,
     pub prev_link: Option<String>,
     pub next_link: Option<String>,
 }
@@ -322,4 +327,80 @@ pub struct NetworkReportPage {
     pub report: String,
     pub evidence_id: Option<i64>,
     pub checked_at: String,
+}
+
+/// One row of an import preview.
+pub struct PreviewRowView {
+    pub row: usize,
+    pub id: String,
+    pub name: String,
+    pub department: String,
+}
+
+/// What a valid file would do, waiting for "取り込む".
+pub struct ImportPreview {
+    /// The random ID the upload waits under.
+    pub upload: String,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// The three counts in one sentence.
+    pub summary: String,
+    /// (title, the first rows) for new, updated and unchanged rows.
+    pub sections: Vec<(&'static str, Vec<PreviewRowView>)>,
+    pub ignored_columns: String,
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+pub struct ImportPage {
+    pub p: Chrome,
+    pub limit_mb: usize,
+    /// A problem with the file as a whole (not xlsx, empty, unreadable, no header …).
+    pub error: Option<String>,
+    pub file_name: Option<String>,
+    pub error_summary: Option<String>,
+    /// (row, column, reason)
+    pub row_errors: Vec<(usize, String, String)>,
+    pub more_errors: usize,
+    pub preview: Option<ImportPreview>,
+    /// After writing: what was done.
+    pub done: Option<String>,
+}
+
+/// One text of a scheme level, in both languages.
+pub struct TextInput {
+    pub field: &'static str,
+    pub label: &'static str,
+    pub ja: String,
+    pub en: String,
+    /// A textarea rather than a one-line input.
+    pub long: bool,
+}
+
+/// One level of a scale: its locked code and grade, and its editable texts.
+pub struct LevelView {
+    /// The form-field prefix, e.g. `c-3`.
+    pub key: String,
+    pub code: String,
+    pub grade: u8,
+    pub texts: Vec<TextInput>,
+}
+
+pub struct SchemeDimensionView {
+    pub title: String,
+    /// Highest level first.
+    pub levels: Vec<LevelView>,
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+pub struct SettingsPage {
+    pub p: Chrome,
+    pub name: String,
+    pub models: Vec<Opt>,
+    pub scheme_name: String,
+    pub dimensions: Vec<SchemeDimensionView>,
+    pub errors: Vec<String>,
+    pub saved: bool,
 }

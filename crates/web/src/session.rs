@@ -120,6 +120,7 @@ impl Viewer {
             may_view_network: org
                 .policy()
                 .may(&self.subject, Capability::ViewNetworkEvidence),
+            may_manage_settings: org.policy().may(&self.subject, Capability::ManageSettings),
             current,
         }
     }

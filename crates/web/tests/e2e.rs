@@ -2,7 +2,8 @@
 //! city served in-process on 127.0.0.1. Skips with a reason when the browser is not installed,
 //! unless `MAMORI_REQUIRE_BROWSER=1` (CI), where a missing browser fails.
 //!
-//! Not covered yet because the application does not have it: xlsx upload.
+//! Covers: sign-in, TOTP enrolment and recovery codes, creating an asset, importing an xlsx
+//! (preview with a row error, then a confirmed import), a 403 as ordinary staff, sign-out.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "e2e/webdriver.rs"]
@@ -237,6 +238,9 @@ async fn scenario(b: &Session, server: &DemoServer) -> webdriver::Result<()> {
         "search for the new asset",
     );
 
+    // 取込: an xlsx with a bad row, then a good one, confirmed.
+    import_register(b, server, &dept).await?;
+
     // Sign out: back at the sign-in form, and the register is closed again.
     let after = sign_out(b).await?;
     assert_contains(&after, "ログイン名", "after sign-out");
@@ -292,5 +296,115 @@ async fn scenario(b: &Session, server: &DemoServer) -> webdriver::Result<()> {
     b.goto(&server.url("/")).await?;
     let after = sign_out(b).await?;
     assert_contains(&after, "ログイン名", "shokuin sign-out");
+    Ok(())
+}
+
+/// A register workbook with the required columns and the given rows
+/// (ID, name, kind, department code, 機密性).
+fn register_workbook(rows: &[[&str; 5]]) -> Vec<u8> {
+    let headers = [
+        "資産番号",
+        "情報資産名",
+        "種別",
+        "所管課コード",
+        "機密性",
+        "完全性",
+        "可用性",
+    ];
+    let table = mamori_sheets::Table::new(
+        headers.iter().map(|h| h.to_string()).collect(),
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| mamori_sheets::Row {
+                number: i + 2,
+                cells: r
+                    .iter()
+                    .map(|c| c.to_string())
+                    .chain(["2".to_string(), "2".to_string()])
+                    .collect(),
+            })
+            .collect(),
+    );
+    mamori_sheets::write_xlsx(&table, mamori_sheets::REGISTER_SHEET_NAME).unwrap()
+}
+
+/// 情報資産台帳 → 取込 as the signed-in 情報セキュリティ管理者 of `dept`: a workbook with one bad
+/// row shows the row's error in the preview and writes nothing; a good workbook is previewed,
+/// confirmed with 「取り込む」 and its assets appear in the register.
+async fn import_register(b: &Session, server: &DemoServer, dept: &str) -> webdriver::Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let kind = "情報（電子データ）";
+    let bad = dir.path().join("台帳_誤りあり.xlsx");
+    std::fs::write(
+        &bad,
+        register_workbook(&[
+            ["E2E-IMP-1", "取込試験の名簿", kind, dept, "2"],
+            ["E2E-IMP-2", "取込試験の手順書", "宇宙船", dept, "2"],
+        ]),
+    )
+    .map_err(|e| e.to_string())?;
+    let good = dir.path().join("台帳.xlsx");
+    std::fs::write(
+        &good,
+        register_workbook(&[
+            ["E2E-IMP-1", "取込試験の名簿", kind, dept, "2"],
+            ["E2E-IMP-2", "取込試験の手順書", kind, dept, "1"],
+        ]),
+    )
+    .map_err(|e| e.to_string())?;
+
+    b.goto(&server.url("/assets")).await?;
+    b.click_and_wait("a[href='/assets/import']").await?;
+    assert_contains(&b.body_text().await?, "情報資産台帳の取込", "import page");
+    b.find("input[name=file]")
+        .await?
+        .send_keys(&bad.to_string_lossy())
+        .await?;
+    b.click_and_wait("form[action='/assets/import'] button")
+        .await?;
+    let preview = b.body_text().await?;
+    assert_contains(&preview, "1行に誤りがあります", "preview of the bad file");
+    assert_contains(
+        &preview,
+        "種別「宇宙船」は使えません",
+        "preview of the bad file",
+    );
+    assert!(
+        b.find_all("#confirm-import").await?.is_empty(),
+        "a file with errors cannot be imported"
+    );
+    let cells = b
+        .execute(
+            "return Array.from(document.querySelectorAll('table.row-errors tbody td')).map(c => c.textContent.trim());",
+            vec![],
+        )
+        .await?;
+    assert_eq!(cells[0], "3", "the error is on row 3: {cells}");
+    assert_eq!(cells[1], "種別", "in the kind column: {cells}");
+    let written = server
+        .store
+        .asset("E2E-IMP-1")
+        .await
+        .map_err(|e| e.to_string())?;
+    assert!(
+        written.is_none(),
+        "nothing is written from a file with errors"
+    );
+
+    b.find("input[name=file]")
+        .await?
+        .send_keys(&good.to_string_lossy())
+        .await?;
+    b.click_and_wait("form[action='/assets/import'] button")
+        .await?;
+    let preview = b.body_text().await?;
+    assert_contains(&preview, "新規 2 件・更新 0 件・変更なし 0 件", "preview");
+    assert_contains(&preview, "取込試験の手順書", "preview");
+    b.click_and_wait("#confirm-import").await?;
+    assert_contains(&b.body_text().await?, "取り込みました", "after confirming");
+    b.goto(&server.url("/assets?q=E2E-IMP")).await?;
+    let list = b.body_text().await?;
+    assert_contains(&list, "取込試験の名簿", "the register after the import");
+    assert_contains(&list, "取込試験の手順書", "the register after the import");
     Ok(())
 }

@@ -214,6 +214,25 @@ async fn routes_by_role(url: String) {
             "/assets?sort=secret",
             [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOGIN],
         ),
+        ("/assets/import", [OK, OK, OK, OK, OK, NO, NO, LOGIN]),
+        ("/assets.xlsx", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        (
+            "/assets.csv?c=3A&sort=name",
+            [OK, OK, OK, OK, OK, OK, OK, LOGIN],
+        ),
+        (
+            "/assets.csv?zone=nowhere",
+            [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOGIN],
+        ),
+        ("/settings", [OK, OK, NO, NO, NO, NO, NO, LOGIN]),
+    ];
+    // POSTs with a valid token: an import preview, a confirmation of an unknown upload (400 for
+    // those who may import), unchanged settings (303 back to the page for those who may).
+    const SEE: S = S::SEE_OTHER;
+    let posts: [(&str, [S; 7]); 3] = [
+        ("/assets/import", [OK, OK, OK, OK, OK, NO, NO]),
+        ("/assets/import/confirm", [BAD, BAD, BAD, BAD, BAD, NO, NO]),
+        ("/settings", [SEE, SEE, NO, NO, NO, NO, NO]),
     ];
     // Names each role may not see (their visibility is Hidden or ExistenceOnly).
     let withheld: [&[&str]; 8] = [
@@ -235,6 +254,10 @@ async fn routes_by_role(url: String) {
         "/assets?c=3A",
         "/findings",
         "/org",
+        "/assets.csv",
+        "/assets.csv?sort=name",
+        "/assets.csv?q=%E6%A5%B5%E7%A7%98",
+        "/assets.csv?c=3A",
     ];
     for (i, role) in roles.iter().enumerate() {
         let browser: Option<Browser> = if role.is_empty() {
@@ -255,6 +278,11 @@ async fn routes_by_role(url: String) {
                 assert!(!r.body.contains(name), "{role:?} GET {path} leaks {name}");
             }
         }
+        let Some(b) = browser else { continue };
+        for (path, expected) in &posts {
+            let r = post_as(&h, &b, path).await;
+            assert_eq!(r.status, expected[i], "{role:?} POST {path}: {}", r.body);
+        }
     }
     // Positive controls: the listing really shows what may be seen, and marks existence-only rows.
     let staff = h.sign_in("staff").await;
@@ -272,6 +300,49 @@ async fn routes_by_role(url: String) {
     let all = h.get("/assets", Some(&ciso)).await;
     for (_, name) in [K1_LOW, K1_SECRET, K3_SECRET, K2_MID] {
         assert!(all.body.contains(name));
+    }
+}
+
+/// A well-formed POST to one of the routes of the POST table, with the session's token.
+async fn post_as(h: &Harness, b: &Browser, path: &str) -> common::Response {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    match path {
+        "/assets/import" => {
+            let boundary = "----mamoriRouteTable";
+            let csv = "資産番号,情報資産名,種別,所管課コード\r\nA-ROUTE,経路表の試験,情報（電子データ）,K1\r\n";
+            let body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.csv\"\r\n\r\n{csv}\r\n\
+                 --{boundary}--\r\n",
+                b.csrf
+            );
+            let req = Request::post(path)
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .header(header::COOKIE, Harness::session_cookie(b))
+                .body(Body::from(body))
+                .unwrap();
+            h.request(req).await
+        }
+        "/assets/import/confirm" => {
+            h.post(
+                path,
+                Some(&Harness::session_cookie(b)),
+                &[("csrf", &b.csrf), ("upload", "0000")],
+            )
+            .await
+        }
+        _ => {
+            h.post(
+                path,
+                Some(&Harness::session_cookie(b)),
+                &[("csrf", &b.csrf), ("name", "テスト市"), ("model", "alpha")],
+            )
+            .await
+        }
     }
 }
 

@@ -75,6 +75,11 @@ impl From<WebError> for ApiError {
             WebError::Forbidden | WebError::Csrf => ApiError::forbidden(),
             WebError::NotFound => ApiError::not_found(),
             WebError::BadRequest(detail) => ApiError::bad_request(detail),
+            WebError::TooLarge => ApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "too_large",
+                message: "送信されたデータが大きすぎます。 / The request is too large.".into(),
+            },
             WebError::Store(StoreError::Locked) => ApiError::busy(),
             WebError::Internal(_) | WebError::Store(_) => {
                 eprintln!("mamori-web: api: {e}");
