@@ -34,6 +34,15 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// Served over HTTPS: browsers should never fall back to plain HTTP for this host (one year).
+pub async fn strict_transport(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
+    response
+}
+
 pub async fn stylesheet() -> impl IntoResponse {
     (
         [

@@ -238,7 +238,10 @@ pub async fn serve(
         "mamori: {scheme}://{} で待ち受けています / listening on {scheme}://{}",
         config.listen, config.listen
     );
-    let app = router(state);
+    let mut app = router(state);
+    if config.tls.is_some() {
+        app = app.layer(axum::middleware::map_response(headers::strict_transport));
+    }
     let served = match &config.tls {
         Some(tls) => {
             let listener = tls::TlsListener::new(listener, tls)

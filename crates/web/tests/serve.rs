@@ -36,6 +36,12 @@ async fn serve_answers_and_stops_gracefully() {
     }
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("ログイン"));
+    assert!(
+        !answer
+            .to_ascii_lowercase()
+            .contains("strict-transport-security"),
+        "no HSTS over plain HTTP"
+    );
     stop.send(()).unwrap();
     let result = tokio::time::timeout(Duration::from_secs(10), server)
         .await
@@ -119,6 +125,12 @@ async fn serve_over_tls_with_secure_cookies() {
     }
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("ログイン"));
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("strict-transport-security: max-age=31536000"),
+        "{answer}"
+    );
     let cookies: Vec<&str> = answer
         .lines()
         .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))

@@ -200,6 +200,7 @@ async fn routes_by_role(url: String) {
         ("/findings", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
         ("/org", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
         ("/account", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        ("/account/mfa", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
         ("/audit", [OK, OK, NO, NO, NO, NO, OK, LOGIN]),
         (&k1_low, [OK, OK, NF, OK, NF, OK, OK, LOGIN]),
         (&k1_secret, [OK, OK, NF, OK, NF, NO, OK, LOGIN]),
