@@ -104,6 +104,8 @@ pub enum Capability {
     VerifyNetwork,
     /// Read saved network verification evidence.
     ViewNetworkEvidence,
+    /// See the user accounts (login, status, MFA), not their secrets.
+    ViewAccounts,
 }
 
 /// The decision function, over the organisation's department tree.
@@ -200,7 +202,7 @@ impl<'a> Policy<'a> {
     pub fn may(&self, s: &Subject, capability: Capability) -> bool {
         let officer = s.is_organisation_officer();
         match capability {
-            Capability::ViewAuditLog => officer || s.has(Role::Auditor),
+            Capability::ViewAuditLog | Capability::ViewAccounts => officer || s.has(Role::Auditor),
             Capability::ManageOrganisation | Capability::ManageSettings => officer,
             Capability::ViewOrganisation | Capability::ViewFindings => true,
             Capability::VerifyNetwork => {
@@ -335,6 +337,13 @@ mod tests {
         assert!(p.may(&auditor, Capability::ViewAuditLog));
         assert!(!p.may(&auditor, Capability::ManageSettings));
         assert!(!p.may(&staff_g1, Capability::ViewAuditLog));
+        assert!(
+            p.may(&auditor, Capability::ViewAccounts) && p.may(&ciso, Capability::ViewAccounts)
+        );
+        assert!(
+            !p.may(&staff_g1, Capability::ViewAccounts)
+                && !p.may(&admin_k1, Capability::ViewAccounts)
+        );
         assert!(!p.may(&staff_g1, Capability::ImportRegister));
         assert!(p.may(&admin_k1, Capability::ImportRegister));
         assert!(p.may(&ciso, Capability::ManageOrganisation));

@@ -23,6 +23,20 @@ pub struct AuditRecord {
     pub after: Option<String>,
 }
 
+/// Conditions for [`Store::search_audit`]; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub from: Option<chrono::NaiveDate>,
+    pub until: Option<chrono::NaiveDate>,
+    /// Only entries older than this sequence number (the next page).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
     pub seq: i64,
@@ -319,6 +333,77 @@ impl Store {
             }
         };
         rows.iter().map(entry_from_row).collect()
+    }
+
+    /// Entries matching every given condition, newest first: `before` pages backwards by sequence
+    /// number; `from`/`until` are dates (YYYY-MM-DD, UTC) compared with the RFC 3339 timestamps.
+    pub async fn search_audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let mut conditions: Vec<String> = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        let mut push = |cond: &str, value: String| {
+            binds.push(value);
+            conditions.push(cond.replace('?', &format!("${}", binds.len())));
+        };
+        if let Some(v) = q.actor.as_deref() {
+            push("actor = ?", v.to_string());
+        }
+        if let Some(v) = q.action.as_deref() {
+            push("action = ?", v.to_string());
+        }
+        if let Some(v) = q.entity.as_deref() {
+            push("entity = ?", v.to_string());
+        }
+        if let Some(v) = q.entity_id.as_deref() {
+            push("entity_id = ?", v.to_string());
+        }
+        if let Some(d) = q.from {
+            push("at >= ?", d.format("%Y-%m-%d").to_string());
+        }
+        if let Some(d) = q.until.and_then(|d| d.succ_opt()) {
+            push("at < ?", d.format("%Y-%m-%d").to_string());
+        }
+        let mut sql = format!("SELECT {ENTRY_COLUMNS} FROM audit_log");
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        let seq_param = binds.len() + 1;
+        if q.before.is_some() {
+            sql.push_str(if conditions.is_empty() {
+                " WHERE "
+            } else {
+                " AND "
+            });
+            sql.push_str(&format!("seq < ${seq_param}"));
+        }
+        let limit_param = seq_param + usize::from(q.before.is_some());
+        sql.push_str(&format!(" ORDER BY seq DESC LIMIT ${limit_param}"));
+        let mut query = sqlx::query(&sql);
+        for b in &binds {
+            query = query.bind(b.as_str());
+        }
+        if let Some(before) = q.before {
+            query = query.bind(before);
+        }
+        let rows = query.bind(q.limit.max(1)).fetch_all(&self.pool).await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
+    /// The distinct actions and entity kinds in the log, for filter choices.
+    pub async fn audit_vocabulary(&self) -> Result<(Vec<String>, Vec<String>)> {
+        let actions = sqlx::query("SELECT DISTINCT action FROM audit_log ORDER BY action")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let entities = sqlx::query("SELECT DISTINCT entity FROM audit_log ORDER BY entity")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok((actions, entities))
     }
 
     /// For tests that play the attacker: run raw SQL with the append-only triggers removed.

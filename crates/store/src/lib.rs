@@ -17,7 +17,7 @@ mod tokens;
 mod users;
 
 pub use assets::{AssetFilter, ImportGuard, ImportOutcome, ImportPlan, ImportSummary};
-pub use audit::{AuditEntry, AuditVerdict, Break};
+pub use audit::{AuditEntry, AuditQuery, AuditVerdict, Break};
 pub use error::StoreError;
 pub use evidence::{NetworkEvidence, NewEvidence};
 pub use mfa::{MfaRecord, SecondFactor};

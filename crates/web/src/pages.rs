@@ -2,20 +2,21 @@
 
 use crate::assets::{VisibleAssets, visible_assets};
 use crate::render::{
-    AuditPage, AuditRow, DashboardPage, DepartmentRow, FindingRow, FindingsPage, MatrixRow,
-    OrgPage, StaffRow, html,
+    AccountRow, AuditFilterView, AuditPage, AuditRow, DashboardPage, DepartmentRow, FindingRow,
+    FindingsPage, MatrixRow, Opt, OrgPage, StaffRow, html,
 };
 use crate::session::{OrgView, Viewer};
 use crate::{AppState, WebError};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use chrono::TimeDelta;
+use chrono::{NaiveDate, TimeDelta};
 use mamori_core::access::{Capability, Visibility};
 use mamori_core::compliance::{RuleContext, evaluate};
 use mamori_core::org::RoleScope;
 use mamori_core::{AssetStatus, Lang, Zone};
-use mamori_store::{AuditEntry, AuditVerdict};
+use mamori_store::{AuditEntry, AuditQuery, AuditVerdict};
+use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
 fn audit_row(e: AuditEntry) -> AuditRow {
@@ -217,32 +218,127 @@ pub async fn findings(
     Ok(html(&page)?.into_response())
 }
 
+/// The audit log filter as it arrives in the query string; empty fields mean "any".
+#[derive(Deserialize, Default)]
+pub struct AuditFilter {
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    entity: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    before: Option<i64>,
+}
+
+impl AuditFilter {
+    fn query(&self) -> Result<AuditQuery, WebError> {
+        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+        let date = |s: &str| -> Result<Option<NaiveDate>, WebError> {
+            opt(s)
+                .map(|d| {
+                    NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                        .map_err(|_| WebError::BadRequest(format!("date {d:?}")))
+                })
+                .transpose()
+        };
+        Ok(AuditQuery {
+            actor: opt(&self.actor),
+            action: opt(&self.action),
+            entity: opt(&self.entity),
+            entity_id: opt(&self.id),
+            from: date(&self.from)?,
+            until: date(&self.to)?,
+            before: self.before,
+            limit: AUDIT_PAGE_SIZE,
+        })
+    }
+
+    /// The same filter as a query string, starting before `before` when given.
+    fn link(&self, before: Option<i64>) -> String {
+        let mut pairs: Vec<(&str, String)> = [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("entity", &self.entity),
+            ("id", &self.id),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k, v.trim().to_string()))
+        .collect();
+        if let Some(b) = before {
+            pairs.push(("before", b.to_string()));
+        }
+        format!(
+            "/audit?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
+    }
+}
+
+const AUDIT_PAGE_SIZE: i64 = 100;
+
 async fn audit_page(
     state: &AppState,
     viewer: &Viewer,
+    filter: &AuditFilter,
     verdict: Option<(bool, String)>,
 ) -> Result<Response, WebError> {
     let org = OrgView::load(state).await?;
     if !org.policy().may(&viewer.subject, Capability::ViewAuditLog) {
         return Err(WebError::Forbidden);
     }
-    let rows = state
-        .store
-        .audit_entries(200, None)
-        .await?
-        .into_iter()
-        .map(audit_row)
-        .collect();
+    let query = filter.query()?;
+    let entries = state.store.search_audit(&query).await?;
+    let older_link = (entries.len() as i64 == AUDIT_PAGE_SIZE)
+        .then(|| entries.last().map(|e| filter.link(Some(e.seq))))
+        .flatten();
+    let newest_link = filter.before.map(|_| filter.link(None));
+    let (actions, entities) = state.store.audit_vocabulary().await?;
+    let choices = |values: Vec<String>, selected: &str| -> Vec<Opt> {
+        values
+            .into_iter()
+            .map(|v| Opt {
+                selected: v == selected.trim(),
+                label: v.clone(),
+                value: v,
+            })
+            .collect()
+    };
     let page = AuditPage {
         p: viewer.chrome(&org, "audit"),
-        rows,
+        rows: entries.into_iter().map(audit_row).collect(),
         verdict,
+        actions: choices(actions, &filter.action),
+        entities: choices(entities, &filter.entity),
+        filter: AuditFilterView {
+            actor: filter.actor.trim().to_string(),
+            id: filter.id.trim().to_string(),
+            from: filter.from.trim().to_string(),
+            to: filter.to.trim().to_string(),
+        },
+        older_link,
+        newest_link,
     };
     Ok(html(&page)?.into_response())
 }
 
-pub async fn audit(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
-    audit_page(&state, &viewer, None).await
+pub async fn audit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    let filter: AuditFilter = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| WebError::BadRequest(e.to_string()))?;
+    audit_page(&state, &viewer, &filter, None).await
 }
 
 pub async fn verify_audit(
@@ -260,6 +356,7 @@ pub async fn verify_audit(
     audit_page(
         &state,
         &viewer,
+        &AuditFilter::default(),
         Some((intact, verdict.message(viewer.lang))),
     )
     .await
@@ -360,15 +457,72 @@ pub async fn organisation(
             stack.push((depth + 1, c));
         }
     }
+    let accounts = if org.policy().may(&viewer.subject, Capability::ViewAccounts) {
+        Some(account_rows(&state, &org, &staff, lang).await?)
+    } else {
+        None
+    };
     let page = OrgPage {
         p: viewer.chrome(&org, "org"),
         org_name: organisation.name,
         departments,
         role_holders,
+        accounts,
     };
     Ok(html(&page)?.into_response())
 }
 
 pub async fn not_found() -> WebError {
     WebError::NotFound
+}
+
+/// The user accounts with their state: disabled, locked until when, MFA registered or not.
+async fn account_rows(
+    state: &AppState,
+    org: &OrgView,
+    staff: &[mamori_core::Staff],
+    lang: Lang,
+) -> Result<Vec<AccountRow>, WebError> {
+    let now = state.clock.now();
+    let mut rows = Vec::new();
+    for user in state.store.users().await? {
+        let person = staff.iter().find(|s| s.id == user.staff);
+        let locked_until = user
+            .locked_until
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .filter(|t| *t > now);
+        let status = if user.disabled {
+            lang.pick("無効", "disabled").to_string()
+        } else if let Some(t) = locked_until {
+            format!(
+                "{}（{} UTC）",
+                lang.pick("ロック中", "locked until"),
+                t.format("%Y-%m-%d %H:%M")
+            )
+        } else {
+            lang.pick("有効", "active").to_string()
+        };
+        let enrolled = state
+            .store
+            .mfa(&user.login)
+            .await?
+            .is_some_and(|m| m.confirmed);
+        rows.push(AccountRow {
+            staff: person.map(|p| p.name.clone()).unwrap_or_default(),
+            department: person
+                .map(|p| org.name_of(&p.department).to_string())
+                .unwrap_or_default(),
+            status,
+            mfa: if enrolled {
+                lang.pick("登録済み", "registered")
+            } else {
+                lang.pick("未登録", "not registered")
+            }
+            .to_string(),
+            password_changed: user.password_changed_at.chars().take(10).collect(),
+            login: user.login,
+        });
+    }
+    Ok(rows)
 }

@@ -260,6 +260,21 @@ pub struct AuditPage {
     pub rows: Vec<AuditRow>,
     /// The result of "verify the chain", when it was asked for: (intact, message).
     pub verdict: Option<(bool, String)>,
+    pub filter: AuditFilterView,
+    pub actions: Vec<Opt>,
+    pub entities: Vec<Opt>,
+    /// The next (older) page of the same filter.
+    pub older_link: Option<String>,
+    pub newest_link: Option<String>,
+}
+
+/// The audit log filter as the form shows it.
+#[derive(Default)]
+pub struct AuditFilterView {
+    pub actor: String,
+    pub id: String,
+    pub from: String,
+    pub to: String,
 }
 
 pub struct DepartmentRow {
@@ -283,6 +298,18 @@ pub struct OrgPage {
     pub org_name: String,
     pub departments: Vec<DepartmentRow>,
     pub role_holders: Vec<(String, String, Vec<String>)>,
+    /// The user accounts, for those the policy lets see them.
+    pub accounts: Option<Vec<AccountRow>>,
+}
+
+/// One user account as the organisation page lists it (never its secrets).
+pub struct AccountRow {
+    pub login: String,
+    pub staff: String,
+    pub department: String,
+    pub status: String,
+    pub mfa: String,
+    pub password_changed: String,
 }
 
 /// One input of the asset form.
