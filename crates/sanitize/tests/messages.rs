@@ -734,6 +734,25 @@ fn garbage_is_quarantined_whole_with_a_valid_notice() {
 }
 
 #[test]
+fn noise_behind_trace_headers_is_quarantined_whole() {
+    // What the relay sees: its own Received line (and the internet-side MTA's) before the noise.
+    let mut raw =
+        b"Received: from mx.internet.example by relay.test; Thu, 26 Nov 2026 10:00:00 +0900\r\n\
+Received: from unknown by mx.internet.example\r\n"
+            .to_vec();
+    for i in 0..20u8 {
+        raw.extend((0..60u8).map(|j| 0x80 | (i.wrapping_mul(31) ^ j.wrapping_mul(7)) & 0x7f));
+        raw.extend_from_slice(b"\r\n");
+    }
+    let policy = Policy::default();
+    let out = sanitize(&raw, &policy, &ctx());
+    assert_eq!(out.report.status, Status::QuarantinedWhole);
+    assert_eq!(out.quarantined[0].bytes, raw);
+    assert_invariants(&out, &policy);
+    assert!(parse_output(&out).body.contains("解析できなかったため"));
+}
+
+#[test]
 fn oversized_messages_are_quarantined_whole() {
     let raw = single(HEADERS, "text/plain", "8bit", &vec![b'a'; 4096]);
     let policy = Policy {
