@@ -10,6 +10,7 @@ mod evidence;
 mod measures;
 mod org;
 mod policy;
+mod quarantine;
 mod risk;
 mod sql;
 mod users;
@@ -20,6 +21,7 @@ pub use error::StoreError;
 pub use evidence::{NetworkEvidence, NewEvidence};
 pub use org::{OrgData, Organisation};
 pub use policy::{DocumentSummary, PolicyDocument, StoredVersion};
+pub use quarantine::{NewQuarantine, QuarantineItem, QuarantineState};
 pub use risk::{RiskSaveSummary, StoredRisk};
 pub use users::{NewUser, SessionRecord, UserAccount};
 
