@@ -12,6 +12,7 @@ mod error;
 mod headers;
 mod network;
 mod pages;
+mod quarantine;
 mod render;
 mod session;
 
@@ -178,6 +179,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(NETWORK_UPLOAD_LIMIT)),
         )
         .route("/network/evidence/{id}", get(network::evidence))
+        .route("/quarantine", get(quarantine::page))
+        .route("/quarantine/{id}/request", post(quarantine::request))
+        .route("/quarantine/{id}/decide", post(quarantine::decide))
         .route("/static/mamori.css", get(headers::stylesheet))
         .route("/static/favicon.svg", get(headers::favicon))
         .fallback(pages::not_found)
