@@ -19,7 +19,7 @@ use base64::Engine;
 use common::wait_for;
 use encoding_rs::{ISO_2022_JP, SHIFT_JIS};
 use mail_parser::{MessageParser, MimeHeaders, PartType};
-use mamori_relay::{Relay, SystemClock};
+use mamori_relay::{QuarantineRecords, Relay, SystemClock};
 use tokio::sync::oneshot;
 
 const POSTFIX: &str = "/usr/sbin/postfix";
@@ -524,7 +524,18 @@ async fn swaks_through_the_relay_into_a_real_postfix_maildir() {
     let spool = dir.path().join("spool");
     let mut cfg = common::test_config(spool.clone(), &format!("127.0.0.1:{}", postfix.port));
     cfg.deliver_timeout = Duration::from_secs(10);
-    let relay = Relay::bind(cfg, Arc::new(SystemClock)).await.unwrap();
+    // With the quarantine record, so that a release can be followed into the Maildir too.
+    let store = mamori_store::Store::open(
+        dir.path().join("mamori.db").to_str().unwrap(),
+        mamori_store::OpenMode::Create,
+    )
+    .await
+    .unwrap();
+    let mut records = QuarantineRecords::new(store.clone());
+    records.poll = Duration::from_millis(200);
+    let relay = Relay::bind_with(cfg, Arc::new(SystemClock), Some(records))
+        .await
+        .unwrap();
     let relay_addr = relay.local_addr().unwrap().to_string();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -668,6 +679,72 @@ async fn swaks_through_the_relay_into_a_real_postfix_maildir() {
                 && bytes.windows(40).any(|w| w == &unparseable()[..40])),
         "the original is kept whole"
     );
+
+    // The bomb's recipient asks for the original, a 管理者 approves, and the original arrives in
+    // the Maildir through Postfix as received, marked as released.
+    let items = store.quarantine_items(10).await.unwrap();
+    assert_eq!(
+        items.len(),
+        2,
+        "the bomb and the unparseable message are recorded"
+    );
+    let item = items
+        .iter()
+        .find(|i| i.subject == "bomb")
+        .expect("the bomb is recorded");
+    store
+        .request_release(
+            item.id,
+            "S-TARO",
+            &format!("taro@{DOMAIN}"),
+            "取引先の資料",
+            "web:taro",
+            "2026-11-26T01:00:00.000000Z",
+        )
+        .await
+        .unwrap();
+    store
+        .decide_release(
+            item.id,
+            true,
+            "S-KAN",
+            "確認済み",
+            "web:kanri",
+            "2026-11-26T02:00:00.000000Z",
+        )
+        .await
+        .unwrap();
+    let released = wait_for(Duration::from_secs(30), || {
+        postfix.delivered().len() > count
+    })
+    .await;
+    assert!(
+        released,
+        "the approved original did not arrive:\n{}",
+        postfix.log_text()
+    );
+    let original = postfix
+        .delivered()
+        .into_iter()
+        .find(|m| String::from_utf8_lossy(m).contains("X-Mamori-Released:"))
+        .expect("the released original");
+    let text = String::from_utf8_lossy(&original);
+    assert!(text.contains(&format!(
+        "X-Mamori-Released: {}; approved-by=S-KAN",
+        item.quarantine_id
+    )));
+    assert!(text.contains("shiryou.zip"));
+    assert!(
+        !text.contains("X-Mamori-Sanitized"),
+        "the original, not the sanitised copy"
+    );
+    let attached = MessageParser::default()
+        .parse(&original)
+        .unwrap()
+        .attachments()
+        .map(|a| a.contents().to_vec())
+        .collect::<Vec<_>>();
+    assert_eq!(attached, vec![bomb.clone()], "the zip arrives unchanged");
 
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), task)
