@@ -108,6 +108,23 @@ pub enum Capability {
     ViewAccounts,
 }
 
+/// A member of staff among the recipients of a quarantined mail (matched by e-mail address).
+#[derive(Debug, Clone, Copy)]
+pub struct QuarantineRecipient<'a> {
+    pub staff_id: &'a str,
+    pub department: &'a str,
+}
+
+/// What is known about a quarantined mail (無害化, 第2条第13号) when deciding who may see it and
+/// who may release its original.
+#[derive(Debug, Clone, Copy)]
+pub struct QuarantineRef<'a> {
+    /// The staff whose addresses are among its recipients.
+    pub recipients: &'a [QuarantineRecipient<'a>],
+    /// Who asked for the release, once someone has.
+    pub requested_by: Option<&'a str>,
+}
+
 /// The decision function, over the organisation's department tree.
 pub struct Policy<'a> {
     tree: &'a DepartmentTree,
@@ -221,6 +238,46 @@ impl<'a> Policy<'a> {
                     || s.has(Role::SystemAdministrator)
             }
         }
+    }
+
+    /// Reviewers of a quarantined mail: CISO and 統括, the 情報セキュリティ責任者 of a recipient's
+    /// 部 and the 情報セキュリティ管理者 of a recipient's 課. Auditors are not: a quarantined mail
+    /// is someone's correspondence, and every step on it is in the audit log they do read.
+    fn reviews_quarantine(&self, s: &Subject, q: &QuarantineRef) -> bool {
+        if s.is_organisation_officer() {
+            return true;
+        }
+        [Role::SecurityOfficer, Role::SecurityAdministrator]
+            .into_iter()
+            .flat_map(|role| s.scopes(role))
+            .any(|scope| match scope {
+                RoleScope::Department(code) => q
+                    .recipients
+                    .iter()
+                    .any(|r| self.within(Some(r.department), code)),
+                _ => false,
+            })
+    }
+
+    fn is_recipient(s: &Subject, q: &QuarantineRef) -> bool {
+        q.recipients.iter().any(|r| r.staff_id == s.staff_id)
+    }
+
+    /// See a quarantined mail in the list (sender, subject, reason, files): its recipients and
+    /// its reviewers.
+    pub fn may_view_quarantine(&self, s: &Subject, q: &QuarantineRef) -> bool {
+        Self::is_recipient(s, q) || self.reviews_quarantine(s, q)
+    }
+
+    /// Ask for the original to be released: only a recipient, for themselves.
+    pub fn may_request_release(&self, s: &Subject, q: &QuarantineRef) -> bool {
+        Self::is_recipient(s, q)
+    }
+
+    /// Approve or refuse a release: a reviewer, but never for a request of their own (a 管理者
+    /// who receives such a mail needs another reviewer, e.g. the 責任者 or 統括).
+    pub fn may_decide_release(&self, s: &Subject, q: &QuarantineRef) -> bool {
+        self.reviews_quarantine(s, q) && q.requested_by != Some(s.staff_id.as_str())
     }
 
     /// Whether viewing this asset's details must be written to the audit log (機密性3-class).
@@ -402,6 +459,82 @@ mod tests {
                 s.assignments
             );
         }
+    }
+
+    #[test]
+    fn quarantine_release_rights() {
+        let ds = departments();
+        let tree = DepartmentTree::new(&ds);
+        let p = Policy::new(&tree, &ds);
+        let dep = |c: &str| RoleScope::Department(c.into());
+        let mut staff_g1 = subject("G1", &[]);
+        staff_g1.staff_id = "R-G1".into();
+        let mut other = subject("G1", &[]);
+        other.staff_id = "O-G1".into();
+        let mut admin_k1 = subject("K1", &[(Role::SecurityAdministrator, dep("K1"))]);
+        admin_k1.staff_id = "A-K1".into();
+        let mut admin_k2 = subject("K2", &[(Role::SecurityAdministrator, dep("K2"))]);
+        admin_k2.staff_id = "A-K2".into();
+        let mut officer_b1 = subject("B1", &[(Role::SecurityOfficer, dep("B1"))]);
+        officer_b1.staff_id = "O-B1".into();
+        let mut officer_b2 = subject("B2", &[(Role::SecurityOfficer, dep("B2"))]);
+        officer_b2.staff_id = "O-B2".into();
+        let mut chief = subject(
+            "B2",
+            &[(Role::ChiefSecurityOfficer, RoleScope::Organisation)],
+        );
+        chief.staff_id = "CHIEF".into();
+        let mut auditor = subject("K3", &[(Role::Auditor, RoleScope::Organisation)]);
+        auditor.staff_id = "AUD".into();
+
+        let to_g1 = [QuarantineRecipient {
+            staff_id: "R-G1",
+            department: "G1",
+        }];
+        let q = QuarantineRef {
+            recipients: &to_g1,
+            requested_by: Some("R-G1"),
+        };
+        // (who, view, request, decide)
+        let cases = [
+            (&staff_g1, true, true, false),
+            (&other, false, false, false),
+            (&admin_k1, true, false, true),
+            (&admin_k2, false, false, false),
+            (&officer_b1, true, false, true),
+            (&officer_b2, false, false, false),
+            (&chief, true, false, true),
+            (&auditor, false, false, false),
+        ];
+        for (s, view, request, decide) in cases {
+            assert_eq!(p.may_view_quarantine(s, &q), view, "{} view", s.staff_id);
+            assert_eq!(
+                p.may_request_release(s, &q),
+                request,
+                "{} request",
+                s.staff_id
+            );
+            assert_eq!(p.may_decide_release(s, &q), decide, "{} decide", s.staff_id);
+        }
+        // A 管理者 who is the recipient and asked for it cannot approve it; the 責任者 can.
+        let to_admin = [QuarantineRecipient {
+            staff_id: "A-K1",
+            department: "K1",
+        }];
+        let own = QuarantineRef {
+            recipients: &to_admin,
+            requested_by: Some("A-K1"),
+        };
+        assert!(p.may_request_release(&admin_k1, &own));
+        assert!(!p.may_decide_release(&admin_k1, &own));
+        assert!(p.may_decide_release(&officer_b1, &own));
+        // A mail to nobody on the staff: only the organisation officers see it.
+        let nobody = QuarantineRef {
+            recipients: &[],
+            requested_by: None,
+        };
+        assert!(p.may_view_quarantine(&chief, &nobody));
+        assert!(!p.may_view_quarantine(&admin_k1, &nobody));
     }
 
     #[test]

@@ -279,6 +279,13 @@ pub struct RelayArgs {
     /// STARTTLS を必須にする / refuse mail before STARTTLS
     #[arg(long, requires = "tls_cert")]
     pub require_tls: bool,
+    /// 隔離したメールを --db のデータベースに記録し、Web 画面で承認された原本を配送する /
+    /// record quarantined mail in the --db database and deliver originals approved in the web UI
+    #[arg(long)]
+    pub record_quarantine: bool,
+    /// 隔離した原本の保存期間（日）。過ぎたものは削除する / days originals are kept before purging
+    #[arg(long, default_value_t = 30, requires = "record_quarantine", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub retention_days: u32,
 }
 
 #[derive(Args, Debug)]

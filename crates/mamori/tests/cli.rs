@@ -1162,3 +1162,43 @@ fn relay_accepts_only_its_domains_and_stops_on_sigterm() {
         .unwrap();
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn relay_records_quarantine_only_in_an_existing_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("none.db");
+    let spool = dir.path().join("spool");
+    let args = |db: &str, extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "--db",
+            db,
+            "relay",
+            "--listen",
+            "127.0.0.1:0",
+            "--deliver",
+            "127.0.0.1:9",
+            "--spool",
+            spool.to_str().unwrap(),
+            "--accept-domain",
+            "city.example.lg.jp",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |a: Vec<String>| ja(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let r = run(args(missing.to_str().unwrap(), &["--record-quarantine"]));
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("ファイルがありません"), "{}", r.stderr);
+    assert!(!missing.exists(), "no database is created by the relay");
+    // Retention needs the record and a sensible number of days.
+    let r = run(args(missing.to_str().unwrap(), &["--retention-days", "30"]));
+    assert_ne!(r.code, 0);
+    let r = run(args(
+        missing.to_str().unwrap(),
+        &["--record-quarantine", "--retention-days", "0"],
+    ));
+    assert_ne!(r.code, 0);
+}

@@ -44,6 +44,20 @@ pub enum RelayEvent {
         id: String,
         detail: String,
     },
+    /// An approved original was delivered to the recipient who asked for it.
+    Released {
+        id: String,
+        to: String,
+    },
+    /// Releasing or purging a quarantined original failed; tried again at the next poll.
+    QuarantineTrouble {
+        id: String,
+        detail: String,
+    },
+    /// An original past its retention was purged from the spool.
+    Purged {
+        id: String,
+    },
 }
 
 impl RelayEvent {
@@ -142,6 +156,24 @@ impl RelayEvent {
             }
             (RelayEvent::SpoolTrouble { id, detail }, Lang::En) => {
                 format!("{id}: spool trouble, will try again ({detail})")
+            }
+            (RelayEvent::Released { id, to }, Lang::Ja) => {
+                format!("{id}: 承認された原本を <{to}> に配送しました")
+            }
+            (RelayEvent::Released { id, to }, Lang::En) => {
+                format!("{id}: approved original delivered to <{to}>")
+            }
+            (RelayEvent::QuarantineTrouble { id, detail }, Lang::Ja) => {
+                format!("{id}: 隔離した原本の処理に失敗しました。次回再試行します（{detail}）")
+            }
+            (RelayEvent::QuarantineTrouble { id, detail }, Lang::En) => {
+                format!("{id}: quarantine trouble, will try again ({detail})")
+            }
+            (RelayEvent::Purged { id }, Lang::Ja) => {
+                format!("{id}: 保存期間を過ぎた原本を削除しました")
+            }
+            (RelayEvent::Purged { id }, Lang::En) => {
+                format!("{id}: original purged after its retention period")
             }
         }
     }

@@ -19,6 +19,7 @@ use crate::bounce;
 use crate::config::{Clock, RelayConfig};
 use crate::event::RelayEvent;
 use crate::queue::{Job, Next, Queue};
+use crate::release::{self, Kept, QuarantineRecords};
 use crate::smtp::line::{Line, read_line};
 use crate::smtp::{Envelope, Reply, Session, SessionLimits, Step, client};
 use crate::spool::{Entry, Spool, SpoolError, Stage};
@@ -78,18 +79,20 @@ fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
 
-struct Shared {
+pub(crate) struct Shared {
     events: broadcast::Sender<RelayEvent>,
-    config: RelayConfig,
-    spool: Spool,
-    clock: Arc<dyn Clock>,
+    pub(crate) config: RelayConfig,
+    pub(crate) spool: Spool,
+    pub(crate) clock: Arc<dyn Clock>,
     queue: Mutex<Queue>,
     notify: Notify,
     stats: Arc<RelayStats>,
+    /// With `--db`: the quarantine record and release workflow.
+    pub(crate) records: Option<QuarantineRecords>,
 }
 
 impl Shared {
-    fn emit(&self, event: RelayEvent) {
+    pub(crate) fn emit(&self, event: RelayEvent) {
         // No subscriber is fine: events are for logs, the spool is the record.
         let _ = self.events.send(event);
     }
@@ -109,6 +112,16 @@ pub struct Relay {
 impl Relay {
     /// Opens the spool (recovery scan: everything not delivered is queued again) and binds.
     pub async fn bind(config: RelayConfig, clock: Arc<dyn Clock>) -> Result<Relay, RelayError> {
+        Relay::bind_with(config, clock, None).await
+    }
+
+    /// [`Relay::bind`], recording every quarantined message in the store and running the release
+    /// workflow's relay side (delivering approved originals, purging expired ones).
+    pub async fn bind_with(
+        config: RelayConfig,
+        clock: Arc<dyn Clock>,
+        records: Option<QuarantineRecords>,
+    ) -> Result<Relay, RelayError> {
         let dir = config.spool_dir.clone();
         let spool = blocking(move || Spool::open(dir)).await?;
         let mut queue = Queue::default();
@@ -136,6 +149,7 @@ impl Relay {
                 queue: Mutex::new(queue),
                 notify: Notify::new(),
                 stats: Arc::new(RelayStats::default()),
+                records,
             }),
         })
     }
@@ -161,6 +175,9 @@ impl Relay {
         let mut workers = JoinSet::new();
         for _ in 0..self.shared.config.workers.max(1) {
             workers.spawn(worker(self.shared.clone(), stop_rx.clone()));
+        }
+        if self.shared.records.is_some() {
+            workers.spawn(release::poll(self.shared.clone(), stop_rx.clone()));
         }
         let slots = Arc::new(Semaphore::new(self.shared.config.limits.max_connections));
         let mut connections = JoinSet::new();
@@ -428,9 +445,7 @@ async fn worker(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
 async fn process(shared: &Arc<Shared>, job: Job) {
     match job.stage {
         Stage::Incoming => {
-            let s = shared.clone();
-            let id = job.id.clone();
-            match blocking(move || sanitize_stage(&s, &id)).await {
+            match sanitize_and_record(shared, &job.id).await {
                 Ok((summary, quarantined)) => {
                     bump(&shared.stats.sanitized);
                     shared.emit(RelayEvent::Sanitized {
@@ -487,8 +502,40 @@ async fn retry_later(shared: &Arc<Shared>, job: Job, err: SpoolError) {
     shared.notify.notify_one();
 }
 
-/// incoming/ → quarantine/ + sanitized/, then remove incoming/. Idempotent if interrupted.
-fn sanitize_stage(shared: &Shared, id: &str) -> Result<(String, usize), SpoolError> {
+/// incoming/ → quarantine/ (+ the store record, with `--db`) → sanitized/, then remove incoming/.
+/// Idempotent if interrupted: until incoming/ is removed, everything is done again.
+async fn sanitize_and_record(
+    shared: &Arc<Shared>,
+    id: &str,
+) -> Result<(String, usize), SpoolError> {
+    let s = shared.clone();
+    let sid = id.to_string();
+    let (next, kept, summary, quarantined) = blocking(move || sanitize_stage(&s, &sid)).await?;
+    // Recorded before the message moves on, so a crash cannot leave an original unrecorded.
+    if let (Some(records), Some(kept)) = (&shared.records, &kept) {
+        release::record(records, id, kept, shared.clock.now())
+            .await
+            .map_err(|e| SpoolError::Io {
+                path: shared.spool.quarantine_dir(id),
+                source: std::io::Error::other(format!("quarantine record: {e}")),
+            })?;
+    }
+    let s = shared.clone();
+    let sid = id.to_string();
+    blocking(move || {
+        s.spool.store(Stage::Sanitized, &sid, &next)?;
+        s.spool.remove(Stage::Incoming, &sid)
+    })
+    .await?;
+    Ok((summary, quarantined))
+}
+
+/// Sanitises and keeps the originals: returns the sanitised entry, what was kept, the summary
+/// and the number of quarantined originals.
+fn sanitize_stage(
+    shared: &Shared,
+    id: &str,
+) -> Result<(Entry, Option<Kept>, String, usize), SpoolError> {
     let spool = &shared.spool;
     let entry = spool.read(Stage::Incoming, id)?;
     let cfg = &shared.config;
@@ -498,28 +545,29 @@ fn sanitize_stage(shared: &Shared, id: &str) -> Result<(String, usize), SpoolErr
     ctx.message_id_domain = cfg.hostname.clone();
     ctx.envelope_recipients = entry.envelope.rcpt_to.clone();
     let outcome = sanitize(&entry.body, &cfg.policy, &ctx);
+    let mut kept = None;
     if !outcome.quarantined.is_empty() {
-        let files: Vec<(String, Vec<u8>)> = outcome
+        let mut files: Vec<(String, Vec<u8>)> = outcome
             .quarantined
             .iter()
             .enumerate()
             .map(|(i, q)| (format!("{i}-{}", safe_file_name(&q.name)), q.bytes.clone()))
             .collect();
+        // The whole message as received: what a release delivers.
+        files.push((release::ORIGINAL.to_string(), entry.body.clone()));
         spool.store_quarantine(id, &files, &outcome.report.to_json())?;
         bump(&shared.stats.quarantined);
+        kept = Some(Kept::new(spool, id, &entry, &outcome, received_at));
     }
-    spool.store(
-        Stage::Sanitized,
-        id,
-        &Entry {
-            envelope: entry.envelope,
-            received_at: entry.received_at,
-            attempts: 0,
-            body: outcome.message,
-        },
-    )?;
-    spool.remove(Stage::Incoming, id)?;
-    Ok((outcome.report.header_value(), outcome.quarantined.len()))
+    let summary = outcome.report.header_value();
+    let quarantined = outcome.quarantined.len();
+    let next = Entry {
+        envelope: entry.envelope,
+        received_at: entry.received_at,
+        attempts: 0,
+        body: outcome.message,
+    };
+    Ok((next, kept, summary, quarantined))
 }
 
 fn safe_file_name(name: &str) -> String {

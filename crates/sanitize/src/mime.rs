@@ -73,6 +73,8 @@ pub(crate) fn extract(raw: &[u8], charset: OutputCharset) -> Result<Extracted, P
         .parse(raw)
         .ok_or(ParseFailure::NotMime)?;
     let root = message.parts.first().ok_or(ParseFailure::NotMime)?;
+    // Trace headers (Received) do not count: every MTA on the way adds them, the relay too, so
+    // noise behind them is still noise and must be quarantined whole.
     let known = root.headers.iter().any(|h| {
         matches!(
             h.name,
@@ -83,7 +85,6 @@ pub(crate) fn extract(raw: &[u8], charset: OutputCharset) -> Result<Extracted, P
                 | HeaderName::MessageId
                 | HeaderName::ContentType
                 | HeaderName::MimeVersion
-                | HeaderName::Received
         )
     });
     if !known {

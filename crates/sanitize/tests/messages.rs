@@ -734,6 +734,102 @@ fn garbage_is_quarantined_whole_with_a_valid_notice() {
 }
 
 #[test]
+fn noise_behind_trace_headers_is_quarantined_whole() {
+    // What the relay sees: its own Received line (and the internet-side MTA's) before the noise.
+    let mut raw =
+        b"Received: from mx.internet.example by relay.test; Thu, 26 Nov 2026 10:00:00 +0900\r\n\
+Received: from unknown by mx.internet.example\r\n"
+            .to_vec();
+    for i in 0..20u8 {
+        raw.extend((0..60u8).map(|j| 0x80 | (i.wrapping_mul(31) ^ j.wrapping_mul(7)) & 0x7f));
+        raw.extend_from_slice(b"\r\n");
+    }
+    let policy = Policy::default();
+    let out = sanitize(&raw, &policy, &ctx());
+    assert_eq!(out.report.status, Status::QuarantinedWhole);
+    assert_eq!(out.quarantined[0].bytes, raw);
+    assert_invariants(&out, &policy);
+    assert!(parse_output(&out).body.contains("解析できなかったため"));
+}
+
+fn pdf_message(name: &str, pdf: &[u8]) -> Vec<u8> {
+    multipart(
+        HEADERS,
+        "mixed",
+        "PDF",
+        &[
+            text_part("資料を添付します"),
+            attachment("application/pdf", &format!("filename=\"{name}\""), pdf),
+        ],
+    )
+    .into_bytes()
+}
+
+fn pdf_convert_policy() -> Policy {
+    Policy::from_toml("[types]\npdf = \"convert\"").unwrap()
+}
+
+#[test]
+fn pdf_text_is_extracted_and_appended_japanese_included() {
+    let policy = pdf_convert_policy();
+    for compress in [false, true] {
+        let pdf = pdf_with_text("Invoice No. 42", "見積金額は12000円です", compress);
+        let out = sanitize(&pdf_message("mitsumori.pdf", &pdf), &policy, &ctx());
+        assert_invariants(&out, &policy);
+        let a = &out.report.attachments[0];
+        assert_eq!(a.kind, FileKind::Pdf);
+        assert_eq!(a.result, AttachmentResult::Converted, "{:?}", a.reason);
+        assert!(a.text_extracted);
+        let p = parse_output(&out);
+        assert!(p.body.contains("見積金額は12000円です"), "{}", p.body);
+        assert!(p.body.contains("Invoice No. 42"), "{}", p.body);
+        assert!(p.attachments.is_empty(), "the PDF itself is not delivered");
+        assert!(out.quarantined.is_empty());
+    }
+}
+
+#[test]
+fn malformed_or_bombed_pdfs_are_quarantined_never_a_panic() {
+    let policy = pdf_convert_policy();
+    let good = pdf_with_text("ok", "資料", true);
+    let mut truncated = good.clone();
+    truncated.truncate(good.len() / 2);
+    let mut bomb = b"%PDF-1.4\n1 0 obj\n<< /Filter /FlateDecode >>\nstream\n".to_vec();
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut e, &vec![b'A'; 48 * 1024 * 1024]).unwrap();
+    bomb.extend_from_slice(&e.finish().unwrap());
+    bomb.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
+    let inputs: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "garbage.pdf",
+            b"%PDF-1.7\n\x00\x01 not a pdf at all".to_vec(),
+        ),
+        ("truncated.pdf", truncated),
+        ("bomb.pdf", bomb),
+        ("image-only.pdf", pdf_with_text("", "", false)),
+    ];
+    for (name, pdf) in inputs {
+        let out = sanitize(&pdf_message(name, &pdf), &policy, &ctx());
+        assert_invariants(&out, &policy);
+        let a = &out.report.attachments[0];
+        assert_eq!(
+            a.result,
+            AttachmentResult::Quarantined,
+            "{name}: {:?}",
+            a.reason
+        );
+        assert_eq!(out.quarantined.len(), 1, "{name}");
+        assert_eq!(
+            out.quarantined[0].bytes, pdf,
+            "{name}: the original is kept"
+        );
+        if name == "bomb.pdf" {
+            assert!(a.reason.ja.contains("zip bomb"), "{}", a.reason.ja);
+        }
+    }
+}
+
+#[test]
 fn oversized_messages_are_quarantined_whole() {
     let raw = single(HEADERS, "text/plain", "8bit", &vec![b'a'; 4096]);
     let policy = Policy {

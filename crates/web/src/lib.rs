@@ -17,6 +17,7 @@ pub mod mfa;
 mod mfa_pages;
 mod network;
 mod pages;
+mod quarantine;
 mod render;
 mod session;
 mod settings;
@@ -195,6 +196,9 @@ pub fn router(state: AppState) -> Router {
         .route("/account/tokens", post(session::create_token))
         .route("/account/tokens/{id}/revoke", post(session::revoke_token))
         .nest("/api/v1", api::router())
+        .route("/quarantine", get(quarantine::page))
+        .route("/quarantine/{id}/request", post(quarantine::request))
+        .route("/quarantine/{id}/decide", post(quarantine::decide))
         .route("/static/mamori.css", get(headers::stylesheet))
         .route("/static/favicon.svg", get(headers::favicon))
         .fallback(pages::not_found)

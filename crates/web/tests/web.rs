@@ -202,6 +202,8 @@ async fn routes_by_role(url: String) {
         ("/account", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
         ("/account/mfa", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
         ("/audit", [OK, OK, NO, NO, NO, NO, OK, LOGIN]),
+        // Everyone may have quarantined mail; each sees only theirs (tests/quarantine.rs).
+        ("/quarantine", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
         (&k1_low, [OK, OK, NF, OK, NF, OK, OK, LOGIN]),
         (&k1_secret, [OK, OK, NF, OK, NF, NO, OK, LOGIN]),
         (&k3_secret, [OK, OK, OK, NF, OK, NF, OK, LOGIN]),

@@ -107,7 +107,7 @@ pub fn sanitize(args: &SanitizeArgs, lang: Lang) -> anyhow::Result<ExitCode> {
 }
 
 /// `mamori relay`: run the sanitising relay until Ctrl-C/SIGTERM, printing what it does.
-pub async fn relay(args: &RelayArgs, lang: Lang) -> anyhow::Result<ExitCode> {
+pub async fn relay(args: &RelayArgs, db: &str, lang: Lang) -> anyhow::Result<ExitCode> {
     let mut config = mamori_relay::RelayConfig::new(
         args.listen,
         args.deliver.clone(),
@@ -137,9 +137,23 @@ pub async fn relay(args: &RelayArgs, lang: Lang) -> anyhow::Result<ExitCode> {
         );
         config.require_tls = args.require_tls;
     }
-    let relay = mamori_relay::Relay::bind(config, std::sync::Arc::new(mamori_relay::SystemClock))
-        .await
-        .map_err(|e| anyhow!(e.message(lang)))?;
+    let records = if args.record_quarantine {
+        let store = mamori_store::Store::open(db, mamori_store::OpenMode::Existing)
+            .await
+            .map_err(|e| anyhow!(e.message(lang)))?;
+        let mut records = mamori_relay::QuarantineRecords::new(store);
+        records.retention = chrono::TimeDelta::days(i64::from(args.retention_days));
+        Some(records)
+    } else {
+        None
+    };
+    let relay = mamori_relay::Relay::bind_with(
+        config,
+        std::sync::Arc::new(mamori_relay::SystemClock),
+        records,
+    )
+    .await
+    .map_err(|e| anyhow!(e.message(lang)))?;
     let mut events = relay.subscribe();
     tokio::spawn(async move {
         while let Ok(event) = events.recv().await {

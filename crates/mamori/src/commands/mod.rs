@@ -73,7 +73,7 @@ pub async fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         }
         Command::Net(crate::cli::NetCommand::Check(args)) => net::check(&args, lang),
         Command::Sanitize(args) => mail::sanitize(&args, lang),
-        Command::Relay(args) => mail::relay(&args, lang).await,
+        Command::Relay(args) => mail::relay(&args, &cli.db, lang).await,
         Command::Org(crate::cli::OrgCommand::Roles { json }) => {
             let store = Store::open(&cli.db, OpenMode::Existing).await?;
             org_roles(&store, json, lang).await

@@ -340,7 +340,22 @@ impl<'p> Processor<'p> {
                 "ZIP 以外の圧縮形式は開けない",
                 "only ZIP archives can be opened",
             )),
-            FileKind::Pdf => Err(pdf::unsupported()),
+            FileKind::Pdf => {
+                let text = pdf::extract_text(&c.bytes, &self.policy.zip)?;
+                Ok(Converted {
+                    delivered: Vec::new(),
+                    appendix: Some(Appendix {
+                        title: c.name.clone(),
+                        text: truncate_chars(&text, self.policy.max_extracted_chars),
+                    }),
+                    reason: Text::new(
+                        "文字を取り出して本文の末尾に追加しました（PDF ファイルは添付していません）",
+                        "its text was appended to the body (the PDF file itself is not attached)",
+                    ),
+                    macro_removed: false,
+                    image_reencoded: false,
+                })
+            }
             FileKind::EncryptedArchive => Err(ZipFailure::Encrypted.text()),
             _ => Err(Text::new(
                 format!("{}は変換できない", kind.label_ja()),

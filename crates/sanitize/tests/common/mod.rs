@@ -354,3 +354,74 @@ pub fn assert_invariants(out: &Outcome, policy: &Policy) {
         );
     }
 }
+
+/// A one-page PDF written by hand: a Latin line in Helvetica and a Japanese line in a Type0
+/// (Identity-H) font whose ToUnicode CMap maps glyph codes 1, 2, … to the characters of
+/// `japanese` — how real Japanese PDFs carry text. The content stream is zlib-compressed when
+/// `compress` is set.
+pub fn pdf_with_text(latin: &str, japanese: &str, compress: bool) -> Vec<u8> {
+    let codes: String = (1..=japanese.chars().count())
+        .map(|i| format!("{i:04X}"))
+        .collect();
+    let content =
+        format!("BT /F2 12 Tf 72 760 Td ({latin}) Tj ET\nBT /F1 12 Tf 72 740 Td <{codes}> Tj ET\n");
+    let mut bfchar = String::new();
+    for (i, c) in japanese.chars().enumerate() {
+        bfchar.push_str(&format!("<{:04X}> <{:04X}>\n", i + 1, c as u32));
+    }
+    let cmap = format!(
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+         /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+         /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
+         1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n\
+         {} beginbfchar\n{bfchar}endbfchar\nendcmap\n\
+         CMapName currentdict /CMap defineresource pop\nend\nend\n",
+        japanese.chars().count()
+    );
+    let stream = |dict: &str, data: &[u8]| -> Vec<u8> {
+        let mut o = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+        o.extend_from_slice(data);
+        o.extend_from_slice(b"\nendstream");
+        o
+    };
+    let content_obj = if compress {
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(content.as_bytes()).unwrap();
+        stream("/Filter /FlateDecode", &e.finish().unwrap())
+    } else {
+        stream("", content.as_bytes())
+    };
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R /F2 8 0 R >> >> /Contents 4 0 R >>".to_vec(),
+        content_obj,
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /KozMinPr6N-Regular /Encoding /Identity-H /DescendantFonts [6 0 R] /ToUnicode 7 0 R >>".to_vec(),
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /KozMinPr6N-Regular /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>".to_vec(),
+        stream("", cmap.as_bytes()),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
+    ];
+    let mut pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(body);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
