@@ -12,8 +12,10 @@ mod error;
 mod headers;
 mod network;
 mod pages;
+mod policy_docs;
 mod render;
 mod session;
+mod upload;
 
 pub use error::WebError;
 pub use headers::CONTENT_SECURITY_POLICY;
@@ -59,6 +61,10 @@ impl RandomSource for OsRandom {
 
 /// Firewall configurations of a whole municipality fit in this; larger uploads are refused with 413.
 const NETWORK_UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Room for the other fields of an upload form on top of its file's limit: a body beyond the
+/// file limit plus this is refused by the server before it is read.
+const UPLOAD_SLACK: usize = 64 * 1024;
 
 /// How the server listens.
 #[derive(Debug, Clone)]
@@ -178,6 +184,22 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(NETWORK_UPLOAD_LIMIT)),
         )
         .route("/network/evidence/{id}", get(network::evidence))
+        .route(
+            "/policy",
+            get(policy_docs::list)
+                .post(policy_docs::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    policy_docs::POLICY_UPLOAD_LIMIT + UPLOAD_SLACK,
+                )),
+        )
+        .route("/policy/{id}", get(policy_docs::document))
+        .route("/policy/{id}/cycle", post(policy_docs::review_cycle))
+        .route("/policy/{id}/diff", get(policy_docs::diff))
+        .route("/policy/{id}/v/{version}", get(policy_docs::version))
+        .route(
+            "/policy/{id}/v/{version}/advance",
+            post(policy_docs::advance),
+        )
         .route("/static/mamori.css", get(headers::stylesheet))
         .route("/static/favicon.svg", get(headers::favicon))
         .fallback(pages::not_found)

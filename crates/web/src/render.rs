@@ -15,6 +15,8 @@ pub struct Chrome {
     pub csrf: String,
     pub may_view_audit: bool,
     pub may_view_network: bool,
+    pub may_view_risks: bool,
+    pub may_view_reviews: bool,
     /// Which navigation entry is the current page.
     pub current: &'static str,
 }
@@ -29,6 +31,8 @@ impl Chrome {
             csrf: String::new(),
             may_view_audit: false,
             may_view_network: false,
+            may_view_risks: false,
+            may_view_reviews: false,
             current: "",
         }
     }

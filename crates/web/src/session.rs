@@ -102,6 +102,8 @@ impl Viewer {
             may_view_network: org
                 .policy()
                 .may(&self.subject, Capability::ViewNetworkEvidence),
+            may_view_risks: org.policy().may(&self.subject, Capability::ViewRisks),
+            may_view_reviews: org.policy().may(&self.subject, Capability::ViewReviews),
             current,
         }
     }
