@@ -50,10 +50,61 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<EvidenceFile> {
     })
 }
 
+/// Insert a file inside the caller's transaction (which holds the audit head); the audit record
+/// to append is returned, its entity ID being the new file's number.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_evidence(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    measure: &str,
+    scope: &StatusScope,
+    file_name: &str,
+    content_type: &str,
+    content: &[u8],
+    actor: &str,
+    at: &str,
+) -> Result<AuditRecord> {
+    let (kind, code) = scope_columns(scope);
+    let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM measure_evidence")
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    let sha = hex::encode(Sha256::digest(content));
+    let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
+    sqlx::query(&format!(
+        "INSERT INTO measure_evidence ({COLUMNS}, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(id)
+    .bind(measure)
+    .bind(kind)
+    .bind(code)
+    .bind(file_name)
+    .bind(content_type)
+    .bind(size)
+    .bind(&sha)
+    .bind(actor)
+    .bind(at)
+    .bind(content.to_vec())
+    .execute(&mut **tx)
+    .await?;
+    Ok(AuditRecord {
+        action: "create",
+        entity: "measure_evidence",
+        entity_id: id.to_string(),
+        before: None,
+        after: Some(
+            serde_json::json!({
+                "measure": measure, "scope": scope, "file_name": file_name,
+                "size_bytes": size, "sha256": sha
+            })
+            .to_string(),
+        ),
+    })
+}
+
 impl Store {
-    #[allow(clippy::too_many_arguments)]
     /// Keep an evidence file for the status of `measure` in `scope`. The status must have been
     /// recorded first. Returns the file's number.
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_measure_evidence(
         &self,
         measure: &str,
@@ -81,49 +132,19 @@ impl Store {
                 id: format!("{measure} {code}"),
             });
         }
-        let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM measure_evidence")
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        let sha = hex::encode(Sha256::digest(content));
-        let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
-        sqlx::query(&format!(
-            "INSERT INTO measure_evidence ({COLUMNS}, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        ))
-        .bind(id)
-        .bind(measure)
-        .bind(kind)
-        .bind(code)
-        .bind(file_name)
-        .bind(content_type)
-        .bind(size)
-        .bind(&sha)
-        .bind(actor)
-        .bind(at)
-        .bind(content.to_vec())
-        .execute(&mut *tx)
-        .await?;
-        append(
+        let record = insert_evidence(
             &mut tx,
-            self.backend,
-            head,
-            at,
+            measure,
+            scope,
+            file_name,
+            content_type,
+            content,
             actor,
-            vec![AuditRecord {
-                action: "create",
-                entity: "measure_evidence",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(
-                    serde_json::json!({
-                        "measure": measure, "scope": scope, "file_name": file_name,
-                        "size_bytes": size, "sha256": sha
-                    })
-                    .to_string(),
-                ),
-            }],
+            at,
         )
         .await?;
+        let id = record.entity_id.parse().unwrap_or_default();
+        append(&mut tx, self.backend, head, at, actor, vec![record]).await?;
         tx.commit().await?;
         Ok(id)
     }

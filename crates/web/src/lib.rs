@@ -10,11 +10,15 @@ mod assets;
 mod edit;
 mod error;
 mod headers;
+mod measures;
 mod network;
 mod pages;
 mod policy_docs;
 mod render;
+mod reviews;
+mod risks;
 mod session;
+mod threats;
 mod upload;
 
 pub use error::WebError;
@@ -186,11 +190,11 @@ pub fn router(state: AppState) -> Router {
         .route("/network/evidence/{id}", get(network::evidence))
         .route(
             "/policy",
-            get(policy_docs::list)
-                .post(policy_docs::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(
+            get(policy_docs::list).post(policy_docs::upload).layer(
+                axum::extract::DefaultBodyLimit::max(
                     policy_docs::POLICY_UPLOAD_LIMIT + UPLOAD_SLACK,
-                )),
+                ),
+            ),
         )
         .route("/policy/{id}", get(policy_docs::document))
         .route("/policy/{id}/cycle", post(policy_docs::review_cycle))
@@ -200,6 +204,28 @@ pub fn router(state: AppState) -> Router {
             "/policy/{id}/v/{version}/advance",
             post(policy_docs::advance),
         )
+        .route("/threats", get(threats::list).post(threats::create))
+        .route("/threats/{id}", get(threats::detail).post(threats::update))
+        .route("/measures", get(measures::list))
+        .route("/measures/soa.xlsx", get(measures::soa_xlsx))
+        .route("/measures/evidence/{id}", get(measures::evidence))
+        .route("/measures/{id}", get(measures::detail))
+        .route(
+            "/measures/{id}/status",
+            post(measures::record).layer(axum::extract::DefaultBodyLimit::max(
+                measures::EVIDENCE_LIMIT + UPLOAD_SLACK,
+            )),
+        )
+        .route("/risks", get(risks::list))
+        .route("/risks/assess", post(risks::assess))
+        .route("/risks/export.xlsx", get(risks::export))
+        .route(
+            "/risks/{target}/{threat}",
+            get(risks::detail).post(risks::update),
+        )
+        .route("/risks/{target}/{threat}/accept", post(risks::accept))
+        .route("/reviews", get(reviews::list).post(reviews::create))
+        .route("/reviews/{id}", get(reviews::detail))
         .route("/static/mamori.css", get(headers::stylesheet))
         .route("/static/favicon.svg", get(headers::favicon))
         .fallback(pages::not_found)

@@ -13,8 +13,8 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use mamori_app::policy::{PolicyDocumentSpec, review_due};
 use mamori_app::Actor;
+use mamori_app::policy::{PolicyDocumentSpec, review_due};
 use mamori_core::access::{Capability, Policy};
 use mamori_core::policy_doc::{DocumentTier, TransitionError, VersionState};
 use mamori_core::{Lang, Role};
@@ -556,9 +556,7 @@ pub async fn diff(
         .map(|c| {
             let (kind, class) = match c.kind {
                 mamori_provisions::ChangeKind::Added => (lang.pick("追加", "Added"), "added"),
-                mamori_provisions::ChangeKind::Removed => {
-                    (lang.pick("削除", "Removed"), "removed")
-                }
+                mamori_provisions::ChangeKind::Removed => (lang.pick("削除", "Removed"), "removed"),
                 mamori_provisions::ChangeKind::Modified => {
                     (lang.pick("改正", "Changed"), "modified")
                 }

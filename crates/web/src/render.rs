@@ -107,10 +107,21 @@ pub struct AuditRow {
     pub change: String,
 }
 
+/// A policy document whose review is due, for the dashboard.
+pub struct PolicyDueRow {
+    pub id: String,
+    pub title: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
     pub p: Chrome,
+    pub policy_due: Vec<PolicyDueRow>,
+    /// The risk heat map, for those who may see risks.
+    pub risk_map: Option<crate::risks::HeatMap>,
     pub org_name: String,
     pub zone_heads: Vec<String>,
     pub matrix: Vec<MatrixRow>,

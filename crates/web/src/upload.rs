@@ -19,8 +19,6 @@ pub struct UploadedFile {
 
 pub struct UploadForm {
     pub fields: HashMap<String, String>,
-    /// Repeated fields (e.g. several checkboxes) in order.
-    pub lists: HashMap<String, Vec<String>>,
     pub file: Option<UploadedFile>,
 }
 
@@ -55,12 +53,10 @@ pub async fn read(
     limit: usize,
 ) -> Result<UploadForm, UploadError> {
     let mut fields = HashMap::new();
-    let mut lists: HashMap<String, Vec<String>> = HashMap::new();
     let mut file = None;
     let bad = |why: String| UploadError::Web(WebError::BadRequest(why));
-    let too_large = |e: &axum::extract::multipart::MultipartError| {
-        e.status() == StatusCode::PAYLOAD_TOO_LARGE
-    };
+    let too_large =
+        |e: &axum::extract::multipart::MultipartError| e.status() == StatusCode::PAYLOAD_TOO_LARGE;
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
@@ -105,7 +101,6 @@ pub async fn read(
                 Err(e) if too_large(&e) => return Err(UploadError::TooLarge),
                 Err(e) => return Err(bad(e.to_string())),
             };
-            lists.entry(name.clone()).or_default().push(value.clone());
             fields.insert(name, value);
         }
     }
@@ -113,11 +108,7 @@ pub async fn read(
         fields.get("csrf").map(String::as_str).unwrap_or(""),
         &viewer.csrf,
     )?;
-    Ok(UploadForm {
-        fields,
-        lists,
-        file,
-    })
+    Ok(UploadForm { fields, file })
 }
 
 #[derive(Template)]
