@@ -280,7 +280,10 @@ pub fn regulation_group(c: &Citation) -> Text {
     let (ja, en) = match (c.article, c.item) {
         (5, _) => ("組織体制", "Organisation"),
         (6, Some(1)) => ("情報資産の分類と管理", "Asset classification and handling"),
-        (6, Some(2)) => ("三段階の強靭性向上（ア・イ・ウ）", "Three-tier resilience (a–c)"),
+        (6, Some(2)) => (
+            "三段階の強靭性向上（ア・イ・ウ）",
+            "Three-tier resilience (a–c)",
+        ),
         (6, Some(3)) => ("物理的セキュリティ", "Physical security"),
         (6, Some(4)) => ("人的セキュリティ", "Human security"),
         (6, Some(5)) => ("技術的セキュリティ", "Technical security"),
@@ -295,7 +298,10 @@ pub fn regulation_group(c: &Citation) -> Text {
     };
     let mut cited = *c;
     cited.subitem = None;
-    Text::new(format!("{ja}（{cited}）"), format!("{en} ({})", cited.english()))
+    Text::new(
+        format!("{ja}（{cited}）"),
+        format!("{en} ({})", cited.english()),
+    )
 }
 
 /// 実施済 / 一部実施 / 未実施 / 対象外
@@ -426,7 +432,10 @@ mod tests {
             regulation_group(&Citation::item(6, 3)).ja,
             "物理的セキュリティ（第6条第3号）"
         );
-        assert_eq!(regulation_group(&Citation::article(7)).en, "Audit and self-inspection (Art. 7)");
+        assert_eq!(
+            regulation_group(&Citation::article(7)).en,
+            "Audit and self-inspection (Art. 7)"
+        );
     }
 
     #[test]
