@@ -374,6 +374,13 @@ pub enum UserCommand {
     Disable { login: String },
     /// アカウントを有効に戻す / enable an account again
     Enable { login: String },
+    /// API トークンを作り、標準出力に一度だけ表示する（所有者と同じ権限） / make a personal API token and print it once (acts as its owner)
+    Token {
+        login: String,
+        /// トークンの名前（用途） / what the token is for
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -21,3 +21,18 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// The sequence number of the newest audit entry of any kind. Every write of the store moves
+    /// it in the same transaction, so a snapshot taken at one position is current while this
+    /// stays the same (the web server's per-request "has anything changed?").
+    pub async fn audit_head_seq(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT last_seq FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get(0)?,
+            None => 0,
+        })
+    }
+}

@@ -14,6 +14,7 @@ mod policy;
 mod reviews;
 mod risk;
 mod sql;
+mod tokens;
 mod users;
 
 pub use assets::{AssetFilter, ImportPlan, ImportSummary};
@@ -25,6 +26,7 @@ pub use org::{OrgData, Organisation};
 pub use policy::{DocumentSummary, PolicyDocument, StoredVersion, VersionSummary};
 pub use reviews::{NewReview, PolicyReview};
 pub use risk::{RiskSaveSummary, StoredRisk};
+pub use tokens::ApiToken;
 pub use users::{NewUser, SessionRecord, UserAccount};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -1,248 +1,48 @@
 //! The 情報資産台帳 pages: the filtered, sorted, paged list and one asset's details.
 //!
-//! Every row passes through `Policy::visibility` first. Hidden assets are never listed, counted or
-//! matched; existence-only assets show their ID, kind, department and classification, and only
-//! those fields can find or order them (searching or sorting by name, zone or status would disclose
-//! what is withheld).
+//! The list is filtered, ordered and paged by `listing` over the in-memory snapshot (`world`), with
+//! every row's visibility decided by `Policy::visibility`.
 
+use crate::listing::{Filters, ListQuery, Sort};
 use crate::render::{AssetListPage, AssetPage, AssetRestrictedPage, AssetRow, AuditRow, Opt, html};
 use crate::session::{OrgView, Viewer};
+use crate::world::World;
 use crate::{AppState, WebError};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use mamori_core::access::{AssetRef, Change, Policy, Visibility};
+use mamori_core::access::{AssetRef, Change, Policy, Subject, Visibility};
 use mamori_core::register::format_date;
 use mamori_core::{Asset, AssetKind, AssetStatus, Dimension, Lang, Scheme, Zone};
-use serde::Deserialize;
+use std::sync::Arc;
 
 pub const PAGE_SIZE: usize = 50;
 
-/// Every asset the person may at least know exists, with how much they may see.
+/// Every asset the person may at least know exists, with how much they may see, as of the
+/// current snapshot (nothing is copied).
+pub struct VisibleAssets {
+    world: Arc<World>,
+    visibility: Arc<Vec<Visibility>>,
+}
+
+impl VisibleAssets {
+    pub fn iter(&self) -> impl Iterator<Item = (&Asset, Visibility)> {
+        self.world
+            .register
+            .assets
+            .iter()
+            .zip(self.visibility.iter().copied())
+            .filter(|(_, v)| *v != Visibility::Hidden)
+    }
+}
+
 pub async fn visible_assets(
     state: &AppState,
-    policy: &Policy<'_>,
-    viewer: &Viewer,
-    scheme: &Scheme,
-) -> Result<Vec<(Asset, Visibility)>, WebError> {
-    let all = state.all_assets().await?;
-    Ok(all
-        .iter()
-        .filter_map(|a| {
-            let v = policy.visibility(&viewer.subject, &AssetRef::of(a, scheme));
-            (v != Visibility::Hidden).then(|| (a.clone(), v))
-        })
-        .collect())
-}
-
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    dept: String,
-    #[serde(default)]
-    zone: String,
-    #[serde(default)]
-    c: String,
-    #[serde(default)]
-    i: String,
-    #[serde(default)]
-    a: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    sort: String,
-    #[serde(default)]
-    page: Option<usize>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Sort {
-    Id,
-    Name,
-    Department,
-    Confidentiality,
-    Review,
-}
-
-impl Sort {
-    const ALL: [Sort; 5] = [
-        Sort::Id,
-        Sort::Name,
-        Sort::Department,
-        Sort::Confidentiality,
-        Sort::Review,
-    ];
-
-    fn id(self) -> &'static str {
-        match self {
-            Sort::Id => "id",
-            Sort::Name => "name",
-            Sort::Department => "dept",
-            Sort::Confidentiality => "c",
-            Sort::Review => "review",
-        }
-    }
-
-    fn label(self, lang: Lang) -> &'static str {
-        match self {
-            Sort::Id => lang.pick("資産番号", "ID"),
-            Sort::Name => lang.pick("名称", "Name"),
-            Sort::Department => lang.pick("所管課", "Department"),
-            Sort::Confidentiality => {
-                lang.pick("機密性（高い順）", "Confidentiality (highest first)")
-            }
-            Sort::Review => lang.pick("見直し期限（近い順）", "Next review (soonest first)"),
-        }
-    }
-}
-
-fn bad(what: &str, value: &str) -> WebError {
-    WebError::BadRequest(format!("{what} {value:?}"))
-}
-
-/// The filters, validated: an unknown value is a malformed request, not an empty result.
-struct Filters {
-    q: String,
-    dept: Option<String>,
-    zone: Option<Zone>,
-    levels: [Option<String>; 3],
-    kind: Option<AssetKind>,
-    status: Option<AssetStatus>,
-    sort: Sort,
-    page: usize,
-}
-
-impl Filters {
-    fn parse(query: ListQuery, org: &OrgView, scheme: &Scheme) -> Result<Filters, WebError> {
-        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
-        let dept = opt(&query.dept);
-        if let Some(d) = &dept
-            && !org.tree.contains(d)
-        {
-            return Err(bad("department", d));
-        }
-        let zone = opt(&query.zone)
-            .map(|z| Zone::parse(&z).ok_or_else(|| bad("zone", &z)))
-            .transpose()?;
-        let level = |d: Dimension, v: &str| -> Result<Option<String>, WebError> {
-            opt(v)
-                .map(|c| {
-                    scheme
-                        .scale(d)
-                        .level(&c)
-                        .map(|l| l.code.clone())
-                        .ok_or_else(|| bad("level", &c))
-                })
-                .transpose()
-        };
-        let levels = [
-            level(Dimension::Confidentiality, &query.c)?,
-            level(Dimension::Integrity, &query.i)?,
-            level(Dimension::Availability, &query.a)?,
-        ];
-        let kind = opt(&query.kind)
-            .map(|k| AssetKind::parse(&k).ok_or_else(|| bad("kind", &k)))
-            .transpose()?;
-        let status = opt(&query.status)
-            .map(|s| AssetStatus::parse(&s).ok_or_else(|| bad("status", &s)))
-            .transpose()?;
-        let sort = match opt(&query.sort) {
-            None => Sort::Id,
-            Some(s) => Sort::ALL
-                .into_iter()
-                .find(|x| x.id() == s)
-                .ok_or_else(|| bad("sort", &s))?,
-        };
-        Ok(Filters {
-            q: query.q.trim().to_string(),
-            dept,
-            zone,
-            levels,
-            kind,
-            status,
-            sort,
-            page: query.page.unwrap_or(1).max(1),
-        })
-    }
-
-    fn matches(&self, a: &Asset, v: Visibility, org: &OrgView) -> bool {
-        let full = v == Visibility::Full;
-        if let Some(d) = &self.dept
-            && !a
-                .department
-                .as_deref()
-                .is_some_and(|ad| org.tree.is_within(ad, d))
-        {
-            return false;
-        }
-        for (dim, wanted) in Dimension::ALL.iter().zip(&self.levels) {
-            if let Some(w) = wanted
-                && a.classification.code(*dim) != Some(w.as_str())
-            {
-                return false;
-            }
-        }
-        if let Some(k) = self.kind
-            && a.kind != k
-        {
-            return false;
-        }
-        // Zone and status are withheld from existence-only rows, so they cannot match on them.
-        if let Some(z) = self.zone
-            && !(full && a.zone == Some(z))
-        {
-            return false;
-        }
-        if let Some(s) = self.status
-            && !(full && a.status == s)
-        {
-            return false;
-        }
-        if !self.q.is_empty() {
-            let q = self.q.to_lowercase();
-            let by_id = a.id.to_lowercase().contains(&q);
-            let by_name = full && a.name.to_lowercase().contains(&q);
-            if !(by_id || by_name) {
-                return false;
-            }
-        }
-        true
-    }
-
-    /// The query string for another page of the same list.
-    fn link(&self, page: usize) -> String {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        if !self.q.is_empty() {
-            pairs.push(("q", self.q.clone()));
-        }
-        if let Some(d) = &self.dept {
-            pairs.push(("dept", d.clone()));
-        }
-        if let Some(z) = self.zone {
-            pairs.push(("zone", z.id().to_string()));
-        }
-        for (name, v) in ["c", "i", "a"].iter().zip(&self.levels) {
-            if let Some(v) = v {
-                pairs.push((name, v.clone()));
-            }
-        }
-        if let Some(k) = self.kind {
-            pairs.push(("kind", k.id().to_string()));
-        }
-        if let Some(s) = self.status {
-            pairs.push(("status", s.id().to_string()));
-        }
-        pairs.push(("sort", self.sort.id().to_string()));
-        pairs.push(("page", page.to_string()));
-        format!(
-            "/assets?{}",
-            serde_urlencoded::to_string(&pairs).unwrap_or_default()
-        )
-    }
+    subject: &Subject,
+) -> Result<VisibleAssets, WebError> {
+    let world = state.world().await?;
+    let visibility = world.visibility(subject);
+    Ok(VisibleAssets { world, visibility })
 }
 
 fn options<T: PartialEq>(
@@ -266,59 +66,14 @@ pub async fn list(
 ) -> Result<Response, WebError> {
     let query: ListQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let org = OrgView::load(&state).await?;
+    let world = state.world().await?;
+    let org = &world.org;
     let policy = org.policy();
-    let scheme = state.store.organisation().await?.scheme;
-    let filters = Filters::parse(query, &org, &scheme)?;
+    let scheme = &world.organisation.scheme;
+    let filters = Filters::parse(&query, org, scheme)?;
     let lang = viewer.lang;
-    let mut rows: Vec<(Asset, Visibility)> = visible_assets(&state, &policy, &viewer, &scheme)
-        .await?
-        .into_iter()
-        .filter(|(a, v)| filters.matches(a, *v, &org))
-        .collect();
-    let rank = |a: &Asset| a.rank(&scheme, Dimension::Confidentiality);
-    match filters.sort {
-        Sort::Id => rows.sort_by(|x, y| x.0.id.cmp(&y.0.id)),
-        // Existence-only rows sort after the others, by ID: their names must not order them.
-        Sort::Name => rows.sort_by(|x, y| {
-            let key = |(a, v): &(Asset, Visibility)| {
-                (
-                    *v != Visibility::Full,
-                    if *v == Visibility::Full {
-                        a.name.clone()
-                    } else {
-                        String::new()
-                    },
-                    a.id.clone(),
-                )
-            };
-            key(x).cmp(&key(y))
-        }),
-        Sort::Department => rows.sort_by(|x, y| {
-            (
-                org.name_of(x.0.department.as_deref().unwrap_or("")),
-                &x.0.id,
-            )
-                .cmp(&(
-                    org.name_of(y.0.department.as_deref().unwrap_or("")),
-                    &y.0.id,
-                ))
-        }),
-        Sort::Confidentiality => {
-            rows.sort_by(|x, y| rank(&y.0).cmp(&rank(&x.0)).then(x.0.id.cmp(&y.0.id)))
-        }
-        Sort::Review => rows.sort_by(|x, y| {
-            let key = |(a, v): &(Asset, Visibility)| {
-                let date = if *v == Visibility::Full {
-                    a.next_review
-                } else {
-                    None
-                };
-                (date.is_none(), date, a.id.clone())
-            };
-            key(x).cmp(&key(y))
-        }),
-    }
+    let rows = world.matching(&viewer.subject, &filters);
+    let visibility = world.visibility(&viewer.subject);
     let total = rows.len();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page = filters.page.min(pages);
@@ -327,7 +82,10 @@ pub async fn list(
         .iter()
         .skip(start)
         .take(PAGE_SIZE)
-        .map(|(a, v)| asset_row(a, *v, &org, lang))
+        .map(|i| {
+            let i = *i as usize;
+            asset_row(&world.register.assets[i], visibility[i], org, lang)
+        })
         .collect();
     let first = if total == 0 { 0 } else { start + 1 };
     let last = start + shown.len();
@@ -343,9 +101,8 @@ pub async fn list(
             selected.as_ref(),
         )
     };
-    let systems = state.store.systems().await?;
     let page_model = AssetListPage {
-        may_create: crate::edit::may_create_in(&policy, &viewer, &org, &systems),
+        may_create: crate::edit::may_create_in(&policy, &viewer, org, &world.systems),
         p: viewer.chrome(&org, "assets"),
         total,
         first,

@@ -6,10 +6,12 @@
 //! Time and randomness come from the [`Clock`] and [`RandomSource`] in [`AppState`], read at the edge.
 
 pub mod accounts;
+mod api;
 mod assets;
 mod edit;
 mod error;
 mod headers;
+mod listing;
 mod measures;
 mod network;
 mod pages;
@@ -19,7 +21,9 @@ mod reviews;
 mod risks;
 mod session;
 mod threats;
+pub mod tokens;
 mod upload;
+mod world;
 
 pub use error::WebError;
 pub use headers::CONTENT_SECURITY_POLICY;
@@ -102,14 +106,11 @@ pub struct AppState {
     pub random: Arc<dyn RandomSource>,
     pub secure_cookies: bool,
     pub(crate) unknown_logins: Arc<Mutex<UnknownLogins>>,
-    pub(crate) asset_cache: Arc<Mutex<Option<AssetSnapshot>>>,
-}
-
-/// The register as of one audit-log position. Every change to an asset appends to the audit log
-/// in the same transaction, so while the newest asset change is the same the register is too.
-pub(crate) struct AssetSnapshot {
-    pub(crate) audit_seq: i64,
-    pub(crate) assets: Arc<Vec<mamori_core::Asset>>,
+    /// The in-memory snapshot of organisation and register (see `world`).
+    pub(crate) world: Arc<Mutex<Option<Arc<world::World>>>>,
+    pub(crate) world_loading: Arc<tokio::sync::Mutex<()>>,
+    /// When each API token's "last used" was last written (see `api::auth`).
+    pub(crate) token_touched: Arc<Mutex<HashMap<i64, DateTime<Utc>>>>,
 }
 
 impl AppState {
@@ -125,37 +126,14 @@ impl AppState {
             random,
             secure_cookies,
             unknown_logins: Arc::new(Mutex::new(UnknownLogins::default())),
-            asset_cache: Arc::new(Mutex::new(None)),
+            world: Arc::new(Mutex::new(None)),
+            world_loading: Arc::new(tokio::sync::Mutex::new(())),
+            token_touched: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
     pub(crate) fn now(&self) -> mamori_app::Now {
         mamori_app::Now(self.clock.now())
-    }
-
-    /// The whole register, reloaded only when an asset has changed since the last load.
-    pub(crate) async fn all_assets(&self) -> Result<Arc<Vec<mamori_core::Asset>>, WebError> {
-        // Read the position first: a write landing during the load makes the snapshot newer than
-        // its recorded position, never older, so the next request reloads rather than serving stale rows.
-        let seq = self.store.last_change_seq("asset").await?;
-        if let Ok(guard) = self.asset_cache.lock()
-            && let Some(snapshot) = guard.as_ref()
-            && snapshot.audit_seq == seq
-        {
-            return Ok(snapshot.assets.clone());
-        }
-        let assets = Arc::new(
-            self.store
-                .assets(&mamori_store::AssetFilter::default())
-                .await?,
-        );
-        if let Ok(mut guard) = self.asset_cache.lock() {
-            *guard = Some(AssetSnapshot {
-                audit_seq: seq,
-                assets: assets.clone(),
-            });
-        }
-        Ok(assets)
     }
 
     pub(crate) fn rng(&self) -> StdRng {
@@ -226,6 +204,9 @@ pub fn router(state: AppState) -> Router {
         .route("/risks/{target}/{threat}/accept", post(risks::accept))
         .route("/reviews", get(reviews::list).post(reviews::create))
         .route("/reviews/{id}", get(reviews::detail))
+        .route("/account/tokens", post(session::create_token))
+        .route("/account/tokens/{id}/revoke", post(session::revoke_token))
+        .nest("/api/v1", api::router())
         .route("/static/mamori.css", get(headers::stylesheet))
         .route("/static/favicon.svg", get(headers::favicon))
         .fallback(pages::not_found)
@@ -255,7 +236,7 @@ pub async fn serve(
     // Load the register before the first person asks for it (a large one takes seconds).
     let warm = state.clone();
     tokio::spawn(async move {
-        if let Err(e) = warm.all_assets().await {
+        if let Err(e) = warm.world().await {
             eprintln!("mamori-web: loading the register failed: {e}");
         }
     });

@@ -1,6 +1,6 @@
 //! Dashboard, findings, audit log and organisation pages.
 
-use crate::assets::visible_assets;
+use crate::assets::{VisibleAssets, visible_assets};
 use crate::render::{
     AuditPage, AuditRow, DashboardPage, DepartmentRow, FindingRow, FindingsPage, MatrixRow,
     OrgPage, PolicyDueRow, StaffRow, html,
@@ -40,7 +40,7 @@ pub async fn dashboard(
     let scheme = &organisation.scheme;
     let policy = org.policy();
     let lang = viewer.lang;
-    let visible = visible_assets(&state, &policy, &viewer, scheme).await?;
+    let visible = visible_assets(&state, &viewer.subject).await?;
     let now = state.now();
     let today = now.today_in_japan();
     let due_by = today + TimeDelta::days(30);
@@ -59,8 +59,8 @@ pub async fn dashboard(
     levels.push(None);
     let mut counts: HashMap<(Option<String>, Option<Zone>), usize> = HashMap::new();
     let (mut full, mut existence_only, mut reviews_due) = (0, 0, 0);
-    for (asset, vis) in &visible {
-        if *vis != Visibility::Full {
+    for (asset, vis) in visible.iter() {
+        if vis != Visibility::Full {
             existence_only += 1;
             continue;
         }
@@ -153,9 +153,9 @@ pub async fn dashboard(
 /// Findings on assets the person may see in full, by the same rules as `mamori check`
 /// (`mamori_app::check`), evaluated over the rows already loaded. A finding about an existence-only
 /// asset would disclose what is withheld (its zone, its services), so those are left out.
-async fn visible_findings(
+pub(crate) async fn visible_findings(
     state: &AppState,
-    visible: &[(mamori_core::Asset, Visibility)],
+    visible: &VisibleAssets,
     now: mamori_app::Now,
 ) -> Result<Vec<mamori_core::compliance::Finding>, WebError> {
     let scheme = state.store.organisation().await?.scheme;
@@ -190,8 +190,7 @@ pub async fn findings(
     if !policy.may(&viewer.subject, Capability::ViewFindings) {
         return Err(WebError::Forbidden);
     }
-    let scheme = state.store.organisation().await?.scheme;
-    let visible = visible_assets(&state, &policy, &viewer, &scheme).await?;
+    let visible = visible_assets(&state, &viewer.subject).await?;
     let lang = viewer.lang;
     let all = visible_findings(&state, &visible, state.now()).await?;
     let mut by_rule: Vec<(String, String, usize)> = Vec::new();

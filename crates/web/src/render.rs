@@ -89,6 +89,17 @@ pub struct AccountPage {
     pub p: Chrome,
     pub message: Option<String>,
     pub error: Option<String>,
+    /// A token just created: shown this once.
+    pub new_token: Option<String>,
+    pub tokens: Vec<TokenRow>,
+}
+
+/// One of the person's own API tokens (never the token itself).
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub last_used: String,
 }
 
 pub struct MatrixRow {

@@ -2,16 +2,18 @@
 //! and the sign-in, sign-out and account pages.
 
 use crate::accounts::{self, AccountError, SignInFailure, lang_id, lang_of};
-use crate::render::{AccountPage, Chrome, LoginPage, html};
+use crate::render::{AccountPage, Chrome, LoginPage, TokenRow, html};
+use crate::tokens;
 use crate::{AppState, WebError};
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_core::access::{Capability, Policy, Subject};
 use mamori_core::org::DepartmentTree;
 use mamori_core::{Department, Lang};
+use mamori_store::StoreError;
 use rand::RngCore;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -146,31 +148,12 @@ impl FromRequestParts<AppState> for Viewer {
         let (session, user) = accounts::resolve_session(&state.store, token, state.now())
             .await?
             .ok_or(WebError::SignInRequired)?;
-        let staff = state
-            .store
-            .staff()
-            .await?
-            .into_iter()
-            .find(|s| s.id == user.staff)
-            .ok_or(WebError::SignInRequired)?;
-        if !staff.active {
-            return Err(WebError::SignInRequired);
-        }
-        let assignments = state
-            .store
-            .role_assignments()
-            .await?
-            .into_iter()
-            .filter(|a| a.staff == staff.id)
-            .collect();
+        let world = state.world().await?;
+        let person = world.person(&user.staff).ok_or(WebError::SignInRequired)?;
         Ok(Viewer {
             login: user.login,
-            staff_name: staff.name,
-            subject: Subject {
-                staff_id: staff.id,
-                department: staff.department,
-                assignments,
-            },
+            staff_name: person.name,
+            subject: person.subject,
             lang: lang_of(&user.lang),
             csrf: session.csrf_secret,
             token_hash: session.token_hash,
@@ -374,13 +357,114 @@ pub async fn account_page(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Response, WebError> {
-    let org = OrgView::load(&state).await?;
+    account_response(&state, &viewer, StatusCode::OK, None, None, None).await
+}
+
+/// The account page with the person's own API tokens.
+async fn account_response(
+    state: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    message: Option<String>,
+    error: Option<String>,
+    new_token: Option<String>,
+) -> Result<Response, WebError> {
+    let org = OrgView::load(state).await?;
+    let never = viewer.lang.pick("未使用", "never");
+    let tokens = state
+        .store
+        .api_tokens(&viewer.login)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at.chars().take(19).collect(),
+            last_used: t
+                .last_used
+                .map(|u| u.chars().take(19).collect())
+                .unwrap_or_else(|| never.to_string()),
+        })
+        .collect();
     let page = AccountPage {
         p: viewer.chrome(&org, "account"),
-        message: None,
-        error: None,
+        message,
+        error,
+        new_token,
+        tokens,
     };
-    Ok(html(&page)?.into_response())
+    Ok((status, html(&page)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    name: String,
+}
+
+/// Create a personal API token; the page shows it once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let form: TokenForm = viewer.form(&body)?;
+    match tokens::create_token(
+        &state.store,
+        &viewer.login,
+        &form.name,
+        &viewer.actor(),
+        state.now(),
+        &mut state.rng(),
+    )
+    .await
+    {
+        Ok(created) => {
+            account_response(
+                &state,
+                &viewer,
+                StatusCode::OK,
+                None,
+                None,
+                Some(created.token),
+            )
+            .await
+        }
+        Err(StoreError::Invalid(_)) => {
+            let message = viewer.lang.pick(
+                "トークンの名前は1〜100文字で付けてください。トークンは作成していません。",
+                "Give the token a name of 1 to 100 characters. No token was created.",
+            );
+            account_response(
+                &state,
+                &viewer,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(message.to_string()),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Revoke one of the person's own tokens; anyone else's (or an unknown number) is a 404.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let _: Vec<(String, String)> = viewer.form(&body)?;
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    if !state
+        .store
+        .revoke_api_token(&viewer.login, id, &viewer.actor(), &state.now().timestamp())
+        .await?
+    {
+        return Err(WebError::NotFound);
+    }
+    Ok(Redirect::to("/account#tokens").into_response())
 }
 
 #[derive(Deserialize)]
@@ -396,7 +480,6 @@ pub async fn change_password(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let form: PasswordForm = viewer.form(&body)?;
-    let org = OrgView::load(&state).await?;
     let lang = viewer.lang;
     let result = if form.new_password != form.confirm {
         Err(lang
@@ -436,12 +519,7 @@ pub async fn change_password(
         ),
         Err(e) => (StatusCode::BAD_REQUEST, None, Some(e)),
     };
-    let page = AccountPage {
-        p: viewer.chrome(&org, "account"),
-        message,
-        error,
-    };
-    Ok((status, html(&page)?).into_response())
+    account_response(&state, &viewer, status, message, error, None).await
 }
 
 #[derive(Deserialize)]

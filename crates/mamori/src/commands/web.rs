@@ -248,6 +248,30 @@ pub async fn user(
                 }
             );
         }
+        UserCommand::Token { login, name } => {
+            let created = mamori_web::tokens::create_token(
+                &store,
+                &login,
+                &name,
+                &actor.0,
+                now,
+                &mut rand::rng(),
+            )
+            .await?;
+            // Only the token on standard output, so that scripts can capture it.
+            eprintln!(
+                "{}",
+                match lang {
+                    Lang::Ja => format!(
+                        "「{login}」の API トークン（{name}）を作成しました。二度と表示されません:"
+                    ),
+                    Lang::En => format!(
+                        "Created an API token ({name}) for \"{login}\". It will not be shown again:"
+                    ),
+                }
+            );
+            println!("{}", created.token);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Web load benchmark (issue #3). Seeds a demo city with ASSETS assets (default 100,000), starts
+# `mamori serve` (release build) and runs wrk with 50 concurrent connections against
+#   (a) the filtered asset list page /assets (signed-in session cookie), and
+#   (b) the API list endpoint /api/v1/assets (personal API token),
+# both as the CISO (who sees every asset, the most work per request). Prints requests/s, p50/p99
+# latency and the server's peak RSS (VmHWM from /proc). Targets on a 2-core machine: API list
+# p99 < 50 ms and >= 1,000 requests/s, server RSS < 200 MB.
+# Usage: bench/web.sh [ASSETS] [SECONDS]   (defaults 100000, 15). Needs wrk and curl (Debian).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-100000}"
+secs="${2:-15}"
+conns=50
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+cargo build --release -q -p mamori
+bin="$PWD/target/release/mamori"
+work="$(mktemp -d)"
+server=""
+cleanup() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export LANG=C
+db="$work/bench.db"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+base="http://127.0.0.1:$port"
+password="bench-password-$$-$RANDOM"
+
+echo "mamori web benchmark: $n assets, $conns connections, ${secs}s per run ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+"$bin" seed-demo --db "$db" --assets "$n" >/dev/null
+ciso="$("$bin" org roles --json --db "$db" | python3 -c 'import json,sys; print(next(a["staff"] for a in json.load(sys.stdin) if a["role"]=="ciso"))')"
+printf '%s\n' "$password" | "$bin" user add bench --staff "$ciso" --password-stdin --db "$db" >/dev/null
+token="$("$bin" user token bench --name bench --db "$db" 2>/dev/null)"
+
+"$bin" serve --db "$db" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 600); do
+  curl -fsS -o /dev/null "$base/login" 2>/dev/null && break
+  sleep 0.1
+done
+
+# Sign in as a browser does: the sign-in form's token, then the session cookie.
+curl -fsS -c "$work/jar" -o "$work/login.html" "$base/login"
+csrf="$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$work/login.html" | head -1)"
+curl -sS -b "$work/jar" -c "$work/jar" -o /dev/null \
+  --data-urlencode "csrf=$csrf" --data-urlencode "login=bench" --data-urlencode "password=$password" "$base/login"
+session="$(awk '$6=="mamori_session"{print $7}' "$work/jar")"
+[ -n "$session" ] || { echo "sign-in failed" >&2; cat "$work/server.log" >&2; exit 1; }
+
+page="/assets?zone=lgwan&c=2&sort=name&page=3"
+api="/api/v1/assets?zone=lgwan&c=2&sort=name&page=3&per_page=50"
+# First requests load the register and compute the CISO's view of it (not part of the figures).
+for p in "$page" "$api"; do
+  /usr/bin/time -f '%e' -o "$work/first" curl -fsS -o /dev/null -H "Cookie: mamori_session=$session" -H "Authorization: Bearer $token" "$base$p"
+  printf '%-44s %s s\n' "first request (cold snapshot) ${p%%\?*}" "$(cat "$work/first")"
+done
+total="$(curl -fsS -H "Authorization: Bearer $token" "$base$api" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
+echo "filter zone=lgwan c=2 sort=name matches $total assets"
+
+run() { # label, path, header
+  local label="$1" path="$2" header="$3"
+  wrk -t2 -c"$conns" -d"${secs}s" --latency -H "$header" "$base$path" >"$work/wrk.txt"
+  local rps p50 p99 errors
+  rps="$(awk '/^Requests\/sec/{print $2}' "$work/wrk.txt")"
+  p50="$(awk '$1=="50%"{print $2}' "$work/wrk.txt")"
+  p99="$(awk '$1=="99%"{print $2}' "$work/wrk.txt")"
+  errors="$(awk '/Non-2xx/{print $5}' "$work/wrk.txt")"
+  printf '%-34s %9s req/s   p50 %8s   p99 %8s   non-2xx %s\n' "$label" "$rps" "$p50" "$p99" "${errors:-0}"
+}
+run "(a) asset list page (session)" "$page" "Cookie: mamori_session=$session"
+run "(b) API list (token)" "$api" "Authorization: Bearer $token"
+printf '%-34s %s MiB\n' "server peak RSS (VmHWM)" "$(awk '/VmHWM/{printf "%.0f", $2/1024}' "/proc/$server/status")"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

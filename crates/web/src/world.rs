@@ -1,0 +1,252 @@
+//! What nearly every request reads — the organisation, its staff and appointments, and the whole
+//! register — kept in memory as of one position of the audit chain.
+//!
+//! Every write of the store moves the chain head in its own transaction, so while the head stays
+//! put, so does everything here; one cheap query per request (`Store::audit_head_seq`) checks it.
+//! When the head moves the small parts are reloaded, and the register only if an asset changed.
+//! Derived data (each person's visibility of every asset, sort orders, filtered lists) is computed
+//! on first use and lives as long as its snapshot. Authorisation is still decided by
+//! `Policy::visibility`; this only remembers its answers for the snapshot they were given for.
+
+use crate::listing::{Filters, Sort};
+use crate::session::OrgView;
+use crate::{AppState, WebError};
+use mamori_core::access::{AssetRef, Subject, Visibility};
+use mamori_core::org::RoleAssignment;
+use mamori_core::{Asset, Dimension, InformationSystem, Staff};
+use mamori_store::Organisation;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Filtered lists kept per snapshot; beyond this many the cache starts again (bounded memory).
+const MAX_CACHED_LISTS: usize = 512;
+
+/// The register as of one asset-change position, with the lower-cased texts search needs.
+pub(crate) struct Register {
+    pub(crate) asset_seq: i64,
+    pub(crate) assets: Vec<Asset>,
+    pub(crate) id_lower: Vec<String>,
+    pub(crate) name_lower: Vec<String>,
+}
+
+impl Register {
+    fn new(asset_seq: i64, assets: Vec<Asset>) -> Register {
+        Register {
+            asset_seq,
+            id_lower: assets.iter().map(|a| a.id.to_lowercase()).collect(),
+            name_lower: assets.iter().map(|a| a.name.to_lowercase()).collect(),
+            assets,
+        }
+    }
+}
+
+/// Who an API token acts as (see `api::auth`).
+#[derive(Clone)]
+pub(crate) struct TokenOwner {
+    pub(crate) token_id: i64,
+    pub(crate) login: String,
+    pub(crate) staff: String,
+}
+
+/// A person as the policy sees them, with the name the pages show.
+pub(crate) struct Person {
+    pub(crate) name: String,
+    pub(crate) subject: Subject,
+}
+
+pub(crate) struct World {
+    pub(crate) head: i64,
+    pub(crate) org: OrgView,
+    pub(crate) organisation: Organisation,
+    pub(crate) staff: HashMap<String, Staff>,
+    pub(crate) assignments: HashMap<String, Vec<RoleAssignment>>,
+    pub(crate) systems: Vec<InformationSystem>,
+    pub(crate) register: Arc<Register>,
+    /// Index into `org.departments` of each asset's department (None when unset or unknown).
+    asset_department: OnceLock<Vec<Option<u32>>>,
+    orders: [OnceLock<Vec<u32>>; Sort::ALL.len()],
+    visibility: Mutex<HashMap<String, Arc<Vec<Visibility>>>>,
+    lists: Mutex<HashMap<(String, String), Arc<Vec<u32>>>>,
+    pub(crate) tokens: Mutex<HashMap<String, TokenOwner>>,
+}
+
+impl World {
+    async fn load(
+        state: &AppState,
+        head: i64,
+        previous: Option<Arc<Register>>,
+    ) -> Result<World, WebError> {
+        let store = &state.store;
+        let asset_seq = store.last_change_seq("asset").await?;
+        let register = match previous {
+            Some(r) if r.asset_seq == asset_seq => r,
+            _ => Arc::new(Register::new(
+                asset_seq,
+                store.assets(&mamori_store::AssetFilter::default()).await?,
+            )),
+        };
+        let org = OrgView::load(state).await?;
+        let organisation = store.organisation().await?;
+        let staff = store
+            .staff()
+            .await?
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect();
+        let mut assignments: HashMap<String, Vec<RoleAssignment>> = HashMap::new();
+        for a in store.role_assignments().await? {
+            assignments.entry(a.staff.clone()).or_default().push(a);
+        }
+        Ok(World {
+            head,
+            org,
+            organisation,
+            staff,
+            assignments,
+            systems: store.systems().await?,
+            register,
+            asset_department: OnceLock::new(),
+            orders: Default::default(),
+            visibility: Mutex::new(HashMap::new()),
+            lists: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// An active member of staff as the policy sees them; None for unknown or inactive staff.
+    pub(crate) fn person(&self, staff_id: &str) -> Option<Person> {
+        let staff = self.staff.get(staff_id).filter(|s| s.active)?;
+        Some(Person {
+            name: staff.name.clone(),
+            subject: Subject {
+                staff_id: staff.id.clone(),
+                department: staff.department.clone(),
+                assignments: self.assignments.get(staff_id).cloned().unwrap_or_default(),
+            },
+        })
+    }
+
+    /// How much of each asset this person may see, by `Policy::visibility`, indexed like
+    /// `register.assets`. Computed once per person and snapshot.
+    pub(crate) fn visibility(&self, subject: &Subject) -> Arc<Vec<Visibility>> {
+        if let Ok(cache) = self.visibility.lock()
+            && let Some(v) = cache.get(&subject.staff_id)
+        {
+            return v.clone();
+        }
+        let policy = self.org.policy();
+        let scheme = &self.organisation.scheme;
+        let computed: Arc<Vec<Visibility>> = Arc::new(
+            self.register
+                .assets
+                .iter()
+                .map(|a| policy.visibility(subject, &AssetRef::of(a, scheme)))
+                .collect(),
+        );
+        if let Ok(mut cache) = self.visibility.lock() {
+            cache.insert(subject.staff_id.clone(), computed.clone());
+        }
+        computed
+    }
+
+    pub(crate) fn asset_department(&self) -> &[Option<u32>] {
+        self.asset_department.get_or_init(|| {
+            let index: HashMap<&str, u32> = self
+                .org
+                .departments
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.code.as_str(), i as u32))
+                .collect();
+            self.register
+                .assets
+                .iter()
+                .map(|a| a.department.as_deref().and_then(|d| index.get(d).copied()))
+                .collect()
+        })
+    }
+
+    /// The register's indices in the order of `sort`, as if every asset were fully visible.
+    /// (Orders that depend on visibility are finished in `listing::ordered`.)
+    pub(crate) fn order(&self, sort: Sort) -> &[u32] {
+        self.orders[sort as usize].get_or_init(|| {
+            let assets = &self.register.assets;
+            let mut order: Vec<u32> = (0..assets.len() as u32).collect();
+            let at = |i: &u32| &assets[*i as usize];
+            match sort {
+                Sort::Id => order.sort_by(|x, y| at(x).id.cmp(&at(y).id)),
+                Sort::Name => {
+                    order.sort_by(|x, y| (&at(x).name, &at(x).id).cmp(&(&at(y).name, &at(y).id)))
+                }
+                Sort::Department => {
+                    let name =
+                        |i: &u32| self.org.name_of(at(i).department.as_deref().unwrap_or(""));
+                    order.sort_by(|x, y| (name(x), &at(x).id).cmp(&(name(y), &at(y).id)))
+                }
+                Sort::Confidentiality => {
+                    let scheme = &self.organisation.scheme;
+                    let rank = |i: &u32| at(i).rank(scheme, Dimension::Confidentiality);
+                    order.sort_by(|x, y| rank(y).cmp(&rank(x)).then(at(x).id.cmp(&at(y).id)))
+                }
+                Sort::Review => order.sort_by(|x, y| {
+                    let key = |i: &u32| {
+                        let d = at(i).next_review;
+                        (d.is_none(), d, &at(i).id)
+                    };
+                    key(x).cmp(&key(y))
+                }),
+            }
+            order
+        })
+    }
+
+    /// Every asset this person may find with these filters, in order (indices into the register).
+    /// Kept per (person, filters) for the snapshot, so paging through a list filters it once.
+    pub(crate) fn matching(&self, subject: &Subject, filters: &Filters) -> Arc<Vec<u32>> {
+        let key = (subject.staff_id.clone(), filters.cache_key());
+        if let Ok(cache) = self.lists.lock()
+            && let Some(v) = cache.get(&key)
+        {
+            return v.clone();
+        }
+        let visibility = self.visibility(subject);
+        let found = Arc::new(crate::listing::select(self, &visibility, filters));
+        if let Ok(mut cache) = self.lists.lock() {
+            if cache.len() >= MAX_CACHED_LISTS {
+                cache.clear();
+            }
+            cache.insert(key, found.clone());
+        }
+        found
+    }
+}
+
+impl AppState {
+    /// The snapshot for the audit chain's current position, reloading what changed.
+    pub(crate) async fn world(&self) -> Result<Arc<World>, WebError> {
+        let head = self.store.audit_head_seq().await?;
+        let current = self.world.lock().ok().and_then(|w| w.clone());
+        if let Some(w) = &current
+            && w.head == head
+        {
+            return Ok(w.clone());
+        }
+        // One loader at a time: a large register takes seconds and memory to load, and fifty
+        // requests arriving together must not each load their own copy.
+        let _loading = self.world_loading.lock().await;
+        let current = self.world.lock().ok().and_then(|w| w.clone());
+        if let Some(w) = &current
+            && w.head >= head
+        {
+            return Ok(w.clone());
+        }
+        // Read the head before loading: a write landing during the load makes the snapshot newer
+        // than its recorded position, never older, so the next request reloads.
+        let head = self.store.audit_head_seq().await?;
+        let world = Arc::new(World::load(self, head, current.map(|w| w.register.clone())).await?);
+        if let Ok(mut slot) = self.world.lock() {
+            *slot = Some(world.clone());
+        }
+        Ok(world)
+    }
+}
