@@ -206,6 +206,9 @@ async fn api_routes_by_role(url: String) {
     // Every documented path was exercised.
     let doc = json(&get(&h, "/api/v1/openapi.json", None).await);
     for path in doc["paths"].as_object().unwrap().keys() {
+        if POLICY_API_PATHS.contains(&path.as_str()) {
+            continue; // exercised by policy_api_routes_by_role
+        }
         let concrete = format!("/api/v1{}", path.replace("{id}", K1_LOW.0));
         assert!(covered.contains(&concrete), "{path} is not in the table");
     }
@@ -451,6 +454,141 @@ async fn a_disabled_owner_s_tokens_stop_working(url: String) {
     }
 }
 
+/// The documented paths `policy_api_routes_by_role` covers (over a fixture with a policy library).
+const POLICY_API_PATHS: &[&str] = &[
+    "/policy-documents",
+    "/policy-documents/{id}",
+    "/policy-documents/{id}/versions/{version}",
+    "/threats",
+    "/measures",
+    "/risks",
+    "/reviews",
+    "/reviews/{id}",
+];
+
+/// Whether a concrete path is an instance of a documented one (`{…}` matches one segment).
+fn instance_of(concrete: &str, documented: &str) -> bool {
+    let (c, d): (Vec<&str>, Vec<&str>) = (
+        concrete.split('/').collect(),
+        documented.split('/').collect(),
+    );
+    c.len() == d.len() && c.iter().zip(&d).all(|(c, d)| d.starts_with('{') || c == d)
+}
+
+/// The policy library, threats, measures, risks and reviews: who may call which route, 実施手順
+/// hidden (titles included) from those who may not read them, and reads of their versions audited.
+async fn policy_api_routes_by_role(url: String) {
+    use StatusCode as S;
+    const OK: S = S::OK;
+    const NO: S = S::FORBIDDEN;
+    const NF: S = S::NOT_FOUND;
+    const AUTH: S = S::UNAUTHORIZED;
+    let h = harness(&url).await;
+    common::seed_policy(&h).await;
+    let mut tokens: Vec<Option<String>> = tokens(&h).await.into_iter().map(Some).collect();
+    tokens.push(None);
+    //                     CISO 統括 責任者(B2) 管理者(K1) システム(SYS1) 職員(G1) 監査 なし
+    let table: Vec<(&str, [S; 8])> = vec![
+        (
+            "/api/v1/policy-documents",
+            [OK, OK, OK, OK, OK, OK, OK, AUTH],
+        ),
+        (
+            "/api/v1/policy-documents/kitei",
+            [OK, OK, OK, OK, OK, OK, OK, AUTH],
+        ),
+        (
+            "/api/v1/policy-documents/kitei/versions/2",
+            [OK, OK, OK, OK, OK, OK, OK, AUTH],
+        ),
+        (
+            "/api/v1/policy-documents/kitei/versions/9",
+            [NF, NF, NF, NF, NF, NF, NF, AUTH],
+        ),
+        (
+            "/api/v1/policy-documents/tejun",
+            [OK, OK, OK, OK, OK, NF, OK, AUTH],
+        ),
+        (
+            "/api/v1/policy-documents/tejun/versions/1",
+            [OK, OK, OK, OK, OK, NF, OK, AUTH],
+        ),
+        (
+            "/api/v1/policy-documents/nothing",
+            [NF, NF, NF, NF, NF, NF, NF, AUTH],
+        ),
+        ("/api/v1/threats", [OK, OK, OK, OK, OK, OK, OK, AUTH]),
+        ("/api/v1/measures", [OK, OK, OK, OK, OK, OK, OK, AUTH]),
+        ("/api/v1/risks", [OK, OK, OK, OK, OK, NO, OK, AUTH]),
+        ("/api/v1/reviews", [OK, OK, OK, NO, NO, NO, OK, AUTH]),
+        ("/api/v1/reviews/1", [OK, OK, OK, NO, NO, NO, OK, AUTH]),
+        ("/api/v1/reviews/9", [NF, NF, NF, NO, NO, NO, NF, AUTH]),
+    ];
+    for documented in POLICY_API_PATHS {
+        assert!(
+            table
+                .iter()
+                .any(|(p, _)| instance_of(p.trim_start_matches("/api/v1"), documented)),
+            "{documented} is not in the table"
+        );
+    }
+    for (i, token) in tokens.iter().enumerate() {
+        for (path, expected) in &table {
+            let r = get(&h, path, token.as_deref()).await;
+            assert_eq!(r.status, expected[i], "caller {i} GET {path}: {}", r.body);
+            let _ = json(&r);
+        }
+        let list = get(&h, "/api/v1/policy-documents", token.as_deref()).await;
+        let leaks = list.body.contains(common::PROCEDURES_TITLE) || list.body.contains("\"tejun\"");
+        assert_eq!(leaks, i != 5 && i != 7, "caller {i}: 実施手順 in the list");
+    }
+    // Every read of a 実施手順 version is audited, naming the API caller.
+    let kanri = tokens[3].clone().unwrap();
+    let before = h.store.audit_entries(1, None).await.unwrap()[0].seq;
+    let r = get(
+        &h,
+        "/api/v1/policy-documents/tejun/versions/1",
+        Some(&kanri),
+    )
+    .await;
+    assert!(json(&r)["provisions"].as_array().unwrap().len() > 3);
+    let last = &h.store.audit_entries(1, None).await.unwrap()[0];
+    assert!(last.seq > before);
+    assert_eq!(
+        (
+            last.actor.as_str(),
+            last.action.as_str(),
+            last.entity_id.as_str()
+        ),
+        ("api:kanri", "view", "tejun:1")
+    );
+    let v = json(
+        &get(
+            &h,
+            "/api/v1/policy-documents/kitei/versions/1",
+            Some(&kanri),
+        )
+        .await,
+    );
+    assert!(
+        v["provisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["citation"] == "第6条第2号イ" && p["anchor"] == "a6-p1-i2-s2")
+    );
+    let risks = json(&get(&h, "/api/v1/risks", Some(&kanri)).await);
+    assert_eq!(risks["items"].as_array().unwrap().len(), 21);
+    let threats = json(&get(&h, "/api/v1/threats", Some(&kanri)).await);
+    assert!(
+        threats["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["citation"]["ja"].as_str().unwrap().starts_with("第3条第"))
+    );
+}
+
 /// The OpenAPI document must equal the committed snapshot, so that changes are deliberate.
 async fn openapi_document_matches_the_snapshot(url: String) {
     let h = harness(&url).await;
@@ -474,4 +612,5 @@ mamori_testkit::both_backends!(
     tokens_are_made_shown_once_listed_and_revoked_on_the_account_page,
     a_disabled_owner_s_tokens_stop_working,
     openapi_document_matches_the_snapshot,
+    policy_api_routes_by_role,
 );

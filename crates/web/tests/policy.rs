@@ -83,7 +83,7 @@ async fn version_page_cites_provisions_and_diff_compares_them(url: String) {
     let v1 = h.get("/policy/kitei/v/1", Some(&staff)).await;
     assert!(
         v1.body.contains("id=\"a6-p1-i2-s2\""),
-        "anchor of 第6条第2号ウ"
+        "anchor of 第6条第2号イ"
     );
     assert!(v1.body.contains("第6条第2号イ"));
     assert!(v1.body.contains("href=\"#a6-p1-i2-s1\""));
