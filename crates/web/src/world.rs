@@ -48,6 +48,9 @@ pub(crate) struct TokenOwner {
     pub(crate) staff: String,
 }
 
+/// The key of a cached filtered list.
+type ListKey = (String, String);
+
 /// A person as the policy sees them, with the name the pages show.
 pub(crate) struct Person {
     pub(crate) name: String,
@@ -66,7 +69,7 @@ pub(crate) struct World {
     asset_department: OnceLock<Vec<Option<u32>>>,
     orders: [OnceLock<Vec<u32>>; Sort::ALL.len()],
     visibility: Mutex<HashMap<String, Arc<Vec<Visibility>>>>,
-    lists: Mutex<HashMap<(String, String), Arc<Vec<u32>>>>,
+    lists: Mutex<HashMap<ListKey, Arc<Vec<u32>>>>,
     pub(crate) tokens: Mutex<HashMap<String, TokenOwner>>,
 }
 
