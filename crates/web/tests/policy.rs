@@ -310,6 +310,22 @@ async fn evidence_is_uploaded_downloaded_audited_and_limited(url: String) {
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.body.contains("10MB"), "{}", r.body);
+    // Far beyond the limit the server stops reading the body: still 413, not 400.
+    let huge = vec![0u8; mamori_web_limit() + 512 * 1024];
+    let r = h
+        .post_multipart(
+            "/measures/M-13/status",
+            &kanri,
+            &[
+                ("csrf", &csrf),
+                ("scope", "department:K1"),
+                ("status", "implemented"),
+                ("on", "2026-11-21"),
+            ],
+            Some(("file", "huge.bin", &huge)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(h.store.measure_status().await.unwrap(), status_before);
     assert_eq!(
         h.store.measure_evidence_files().await.unwrap().len(),
