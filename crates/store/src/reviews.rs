@@ -184,3 +184,77 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 }
+
+impl Store {
+    /// The roles the organisation allows to open 実施手順; `None` while it has not decided (the
+    /// default of `core::access` applies).
+    pub async fn procedure_readers(&self) -> Result<Option<Vec<mamori_core::Role>>> {
+        let rows = sqlx::query("SELECT role FROM procedure_readers ORDER BY role")
+            .fetch_all(&self.pool)
+            .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut roles = rows
+            .iter()
+            .map(|r| {
+                let id: String = r.try_get(0)?;
+                mamori_core::Role::parse(&id)
+                    .ok_or_else(|| StoreError::Corrupt(format!("role {id}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        roles.sort();
+        Ok(Some(roles))
+    }
+
+    /// Decide who may open 実施手順. At least one role: a procedure nobody may read helps no one.
+    pub async fn set_procedure_readers(
+        &self,
+        roles: &[mamori_core::Role],
+        actor: &str,
+        at: &str,
+    ) -> Result<()> {
+        if roles.is_empty() {
+            return Err(StoreError::Invalid(
+                "実施手順を閲覧できる役割を一つ以上指定してください。".into(),
+            ));
+        }
+        let before = self.procedure_readers().await?;
+        let mut tx = self.pool.begin().await?;
+        let head = lock_head(&mut tx).await?;
+        sqlx::query("DELETE FROM procedure_readers")
+            .execute(&mut *tx)
+            .await?;
+        let mut ids: Vec<&str> = roles.iter().map(|r| r.id()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in &ids {
+            sqlx::query("INSERT INTO procedure_readers (role) VALUES ($1)")
+                .bind(*id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let ids_of = |roles: &[mamori_core::Role]| {
+            roles.iter().map(|r| r.id().to_string()).collect::<Vec<_>>()
+        };
+        append(
+            &mut tx,
+            self.backend,
+            head,
+            at,
+            actor,
+            vec![AuditRecord {
+                action: "update",
+                entity: "procedure_readers",
+                entity_id: "procedures".into(),
+                before: Some(
+                    serde_json::json!({ "roles": before.as_deref().map(ids_of) }).to_string(),
+                ),
+                after: Some(serde_json::json!({ "roles": ids }).to_string()),
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -238,7 +238,27 @@ async fn threats_are_added_and_edited_with_audit(url: String) {
     assert_eq!(audit_count(&store).await, before + 2);
 }
 
+async fn the_organisation_decides_who_reads_procedures(url: String) {
+    use mamori_core::Role;
+    let store = initialised(&url).await;
+    assert_eq!(store.procedure_readers().await.unwrap(), None);
+    let before = audit_count(&store).await;
+    assert!(store.set_procedure_readers(&[], "t", AT).await.is_err());
+    store
+        .set_procedure_readers(&[Role::Auditor, Role::Ciso, Role::Ciso], "web:ciso", AT)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.procedure_readers().await.unwrap(),
+        Some(vec![Role::Ciso, Role::Auditor])
+    );
+    assert_eq!(audit_count(&store).await, before + 1);
+    let last = &store.audit_entries(1, None).await.unwrap()[0];
+    assert_eq!(last.entity, "procedure_readers");
+}
+
 mamori_testkit::both_backends!(
+    the_organisation_decides_who_reads_procedures,
     a_review_is_recorded_audited_and_marks_its_document_reviewed,
     evidence_files_are_kept_with_their_digest_and_reads_audited,
     threats_are_added_and_edited_with_audit,

@@ -603,7 +603,35 @@ async fn threats_are_edited_by_the_security_division_only(url: String) {
     assert_eq!(audit_count(&h).await, before + 1);
 }
 
+/// When the organisation narrows the readers of 実施手順, the pages (and the API) follow at once.
+async fn the_organisation_s_choice_of_procedure_readers_applies(url: String) {
+    let h = seeded(&url).await;
+    let kanri = h.sign_in("kanri").await;
+    assert_eq!(
+        h.get("/policy/tejun", Some(&kanri)).await.status,
+        StatusCode::OK
+    );
+    h.store
+        .set_procedure_readers(
+            &[mamori_core::Role::Ciso, mamori_core::Role::Auditor],
+            "test",
+            "2026-11-26T00:00:00Z",
+        )
+        .await
+        .unwrap();
+    let r = h.get("/policy/tejun/v/1", Some(&kanri)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let list = h.get("/policy", Some(&kanri)).await;
+    assert!(!list.body.contains(PROCEDURES_TITLE));
+    let auditor = h.sign_in("auditor").await;
+    assert_eq!(
+        h.get("/policy/tejun/v/1", Some(&auditor)).await.status,
+        StatusCode::OK
+    );
+}
+
 mamori_testkit::both_backends!(
+    the_organisation_s_choice_of_procedure_readers_applies,
     procedures_are_hidden_from_staff_and_every_read_is_audited,
     version_page_cites_provisions_and_diff_compares_them,
     lifecycle_by_the_wrong_role_is_refused_and_changes_nothing,

@@ -28,3 +28,9 @@ CREATE TABLE measure_evidence (
     uploaded_at TEXT NOT NULL
 );
 CREATE INDEX measure_evidence_by_measure ON measure_evidence (measure, scope_kind, scope_code);
+
+-- The roles allowed to open 実施手順 (第10条第2項), as the organisation decides; no rows means
+-- mamori's default (core::access::DEFAULT_PROCEDURE_READERS).
+CREATE TABLE procedure_readers (
+    role TEXT PRIMARY KEY
+);
