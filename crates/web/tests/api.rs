@@ -257,6 +257,24 @@ async fn api_routes_by_role(url: String) {
         ),
         (Some(4), 0)
     );
+    let ids = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Sorted by name (人 < 住 < 情 < 極), not by ID; the department filter takes the tree below.
+    let by_name = json(&get(&h, "/api/v1/assets?sort=name", ciso).await);
+    assert_eq!(
+        ids(&by_name),
+        [K2_MID.0, K3_SECRET.0, K1_LOW.0, K1_SECRET.0]
+    );
+    let in_b1 = json(&get(&h, "/api/v1/assets?dept=B1", ciso).await);
+    assert_eq!(ids(&in_b1), [K1_LOW.0, K1_SECRET.0, K2_MID.0]);
+    let in_g1 = json(&get(&h, "/api/v1/assets?dept=G1", ciso).await);
+    assert_eq!(in_g1["total"], 0);
     let full = json(&get(&h, &k3_secret, ciso).await);
     assert_eq!(full["name"], K3_SECRET.1);
     assert_eq!(full["system"], "SYS1");
@@ -589,6 +607,69 @@ async fn policy_api_routes_by_role(url: String) {
     );
 }
 
+/// The in-memory snapshot follows every change: a new appointment widens what a person sees at
+/// once, a new asset is listed at once, and a view of a 機密性3 asset (which moves the audit head
+/// but changes nothing) keeps the answers the same.
+async fn answers_follow_changes_to_appointments_and_the_register(url: String) {
+    let h = harness(&url).await;
+    let tokens = tokens(&h).await;
+    let staff = Some(tokens[5].as_str());
+    let before = json(&get(&h, "/api/v1/assets", staff).await);
+    assert_eq!(before["total"], 2);
+    // A view by someone else moves the audit head; the staff member's answer is unchanged.
+    get(
+        &h,
+        &format!("/api/v1/assets/{}", K1_SECRET.0),
+        Some(&tokens[0]),
+    )
+    .await;
+    assert_eq!(json(&get(&h, "/api/v1/assets", staff).await), before);
+
+    let at = Now(common::start_time()).timestamp();
+    h.store
+        .add_org_data(
+            &mamori_store::OrgData {
+                assignments: vec![mamori_core::org::RoleAssignment {
+                    staff: "S-STF".into(),
+                    role: mamori_core::Role::SecurityAdministrator,
+                    scope: mamori_core::org::RoleScope::Department("K2".into()),
+                }],
+                ..Default::default()
+            },
+            "test",
+            &at,
+        )
+        .await
+        .unwrap();
+    let after = json(&get(&h, "/api/v1/assets?q=A-K2", staff).await);
+    assert_eq!(
+        after["total"], 1,
+        "now 情報セキュリティ管理者 of K2: {after}"
+    );
+    assert_eq!(after["items"][0]["name"], K2_MID.1);
+
+    let mut new =
+        mamori_core::Asset::new("A-K1-NEW", "新しい資料", mamori_core::AssetKind::Printed);
+    new.department = Some("K1".into());
+    new.classification = mamori_core::Classification::new("1", "1", "1");
+    h.store
+        .import_assets(
+            vec![new],
+            &mamori_core::classification::mic_r6(),
+            "test",
+            &at,
+            false,
+        )
+        .await
+        .unwrap();
+    let listed = json(&get(&h, "/api/v1/assets?q=new", staff).await);
+    assert_eq!(listed["items"][0]["name"], "新しい資料");
+    let page = h
+        .get("/assets?q=new", Some(&h.sign_in("staff").await))
+        .await;
+    assert!(page.body.contains("新しい資料"));
+}
+
 /// The OpenAPI document must equal the committed snapshot, so that changes are deliberate.
 async fn openapi_document_matches_the_snapshot(url: String) {
     let h = harness(&url).await;
@@ -611,6 +692,7 @@ mamori_testkit::both_backends!(
     confidential_api_views_are_audited,
     tokens_are_made_shown_once_listed_and_revoked_on_the_account_page,
     a_disabled_owner_s_tokens_stop_working,
+    answers_follow_changes_to_appointments_and_the_register,
     openapi_document_matches_the_snapshot,
     policy_api_routes_by_role,
 );
