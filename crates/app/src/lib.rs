@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod demo_policy;
 mod docx;
 mod error;
 mod formula_guard;

@@ -157,3 +157,34 @@ pub async fn load(
     })?;
     Ok(Some((stored, tree)))
 }
+
+/// When a document's next review falls due: its review cycle counted from the last review, or
+/// (never reviewed) from the effective date of the version in force, or from its first version.
+pub fn review_due(
+    document: &PolicyDocument,
+    versions: &[mamori_store::VersionSummary],
+) -> Option<chrono::NaiveDate> {
+    use mamori_core::policy_doc::{ReviewCycle, VersionState};
+    let base = document
+        .last_reviewed
+        .or_else(|| {
+            versions
+                .iter()
+                .find(|v| v.version.state == VersionState::InForce)
+                .and_then(|v| v.version.effective)
+        })
+        .or_else(|| {
+            versions
+                .iter()
+                .min_by_key(|v| v.version.version)
+                .and_then(|v| {
+                    chrono::NaiveDate::parse_from_str(v.created_at.get(..10)?, "%Y-%m-%d").ok()
+                })
+        })?;
+    Some(
+        ReviewCycle {
+            months: document.review_months,
+        }
+        .next_due(base),
+    )
+}

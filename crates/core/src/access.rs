@@ -104,6 +104,24 @@ pub enum Capability {
     VerifyNetwork,
     /// Read saved network verification evidence.
     ViewNetworkEvidence,
+    /// Read the public tiers of the policy (規程・対策基準), the threat and measure catalogues.
+    ViewPolicy,
+    /// Upload new versions of policy documents and set their review cycle (the lifecycle steps
+    /// themselves are checked by `policy_doc::DocumentVersion::transition`).
+    ManagePolicyDocuments,
+    /// Add and edit the threats of 第3条 (the security division: CISO, 統括).
+    EditThreats,
+    /// See the risk register of 第8条 and its heat map.
+    ViewRisks,
+    /// Run a risk assessment and record likelihood, impact and treatment (acceptance is further
+    /// restricted by `risk::Risk::accept`).
+    ManageRisks,
+    /// Download the evidence files of measure statuses.
+    ViewMeasureEvidence,
+    /// See the review records of 第8条.
+    ViewReviews,
+    /// Record a 第8条 review (what triggered it, the risks looked at, the decision).
+    RecordReviews,
     /// See the user accounts (login, status, MFA), not their secrets.
     ViewAccounts,
 }
@@ -125,11 +143,23 @@ pub struct QuarantineRef<'a> {
     pub requested_by: Option<&'a str>,
 }
 
+/// The roles that may open 実施手順 (non-public by 第10条第2項) unless the organisation decides
+/// otherwise: the officers who carry out the measures, and the auditors who check them.
+pub const DEFAULT_PROCEDURE_READERS: [Role; 6] = [
+    Role::Ciso,
+    Role::ChiefSecurityOfficer,
+    Role::SecurityOfficer,
+    Role::SecurityAdministrator,
+    Role::SystemAdministrator,
+    Role::Auditor,
+];
+
 /// The decision function, over the organisation's department tree.
 pub struct Policy<'a> {
     tree: &'a DepartmentTree,
     kinds: HashMap<&'a str, DepartmentKind>,
     parents: HashMap<&'a str, Option<&'a str>>,
+    procedure_readers: Vec<Role>,
 }
 
 impl<'a> Policy<'a> {
@@ -144,6 +174,47 @@ impl<'a> Policy<'a> {
                 .iter()
                 .map(|d| (d.code.as_str(), d.parent.as_deref()))
                 .collect(),
+            procedure_readers: DEFAULT_PROCEDURE_READERS.to_vec(),
+        }
+    }
+
+    /// The roles the organisation allows to open 実施手順 (第10条第2項), instead of the default.
+    pub fn with_procedure_readers(mut self, roles: &[Role]) -> Self {
+        self.procedure_readers = roles.to_vec();
+        self
+    }
+
+    /// Whether the person may open a policy document of this tier. 実施手順 are not public
+    /// (第10条第2項): only the roles the organisation allows; the other tiers every member of staff.
+    /// Callers that say no must hide the document's title too, and record every permitted read.
+    pub fn may_read_policy_tier(&self, s: &Subject, tier: crate::policy_doc::DocumentTier) -> bool {
+        tier.is_public()
+            || s.assignments
+                .iter()
+                .any(|a| self.procedure_readers.contains(&a.role))
+    }
+
+    /// Whether the person may record the implementation status of a measure (and its evidence)
+    /// for this department or information system: the organisation officers everywhere, a
+    /// 情報セキュリティ責任者・管理者 for their 部・課 and below, an 情報システム管理者 for their system.
+    pub fn may_record_measure(&self, s: &Subject, scope: &crate::measures::StatusScope) -> bool {
+        if s.is_organisation_officer() {
+            return true;
+        }
+        match scope {
+            crate::measures::StatusScope::Department(code) => {
+                [Role::SecurityOfficer, Role::SecurityAdministrator]
+                    .into_iter()
+                    .any(|role| {
+                        s.scopes(role).any(|sc| match sc {
+                            RoleScope::Department(d) => self.within(Some(code), d),
+                            _ => false,
+                        })
+                    })
+            }
+            crate::measures::StatusScope::System(code) => s
+                .scopes(Role::SystemAdministrator)
+                .any(|sc| matches!(sc, RoleScope::System(c) if c == code)),
         }
     }
 
@@ -236,6 +307,23 @@ impl<'a> Policy<'a> {
                     || s.has(Role::SecurityOfficer)
                     || s.has(Role::SecurityAdministrator)
                     || s.has(Role::SystemAdministrator)
+            }
+            Capability::ViewPolicy => true,
+            // The roles that may draft and put a version under review (policy_doc's SECURITY_ROLES).
+            Capability::ManagePolicyDocuments => {
+                officer || s.has(Role::SecurityOfficer) || s.has(Role::SecurityAdministrator)
+            }
+            Capability::EditThreats | Capability::RecordReviews => officer,
+            Capability::ManageRisks => officer || s.has(Role::SecurityOfficer),
+            Capability::ViewRisks | Capability::ViewMeasureEvidence => {
+                officer
+                    || s.has(Role::SecurityOfficer)
+                    || s.has(Role::SecurityAdministrator)
+                    || s.has(Role::SystemAdministrator)
+                    || s.has(Role::Auditor)
+            }
+            Capability::ViewReviews => {
+                officer || s.has(Role::SecurityOfficer) || s.has(Role::Auditor)
             }
         }
     }
@@ -535,6 +623,96 @@ mod tests {
         };
         assert!(p.may_view_quarantine(&chief, &nobody));
         assert!(!p.may_view_quarantine(&admin_k1, &nobody));
+    }
+
+    /// 第10条第2項: 実施手順 only for the roles allowed; the public tiers for everyone.
+    #[test]
+    fn procedures_are_read_only_by_the_allowed_roles() {
+        use crate::policy_doc::DocumentTier;
+        let ds = departments();
+        let tree = DepartmentTree::new(&ds);
+        let p = Policy::new(&tree, &ds);
+        let staff = subject("G1", &[]);
+        let committee = subject("K1", &[(Role::CommitteeMember, RoleScope::Organisation)]);
+        let admin = subject(
+            "K1",
+            &[(
+                Role::SecurityAdministrator,
+                RoleScope::Department("K1".into()),
+            )],
+        );
+        let auditor = subject("K3", &[(Role::Auditor, RoleScope::Organisation)]);
+        for tier in [DocumentTier::Regulation, DocumentTier::Standards] {
+            assert!(p.may_read_policy_tier(&staff, tier));
+        }
+        assert!(!p.may_read_policy_tier(&staff, DocumentTier::Procedures));
+        assert!(!p.may_read_policy_tier(&committee, DocumentTier::Procedures));
+        assert!(p.may_read_policy_tier(&admin, DocumentTier::Procedures));
+        assert!(p.may_read_policy_tier(&auditor, DocumentTier::Procedures));
+        // The organisation may narrow the readers.
+        let narrow = Policy::new(&tree, &ds).with_procedure_readers(&[Role::Ciso, Role::Auditor]);
+        assert!(!narrow.may_read_policy_tier(&admin, DocumentTier::Procedures));
+        assert!(narrow.may_read_policy_tier(&auditor, DocumentTier::Procedures));
+    }
+
+    #[test]
+    fn policy_threat_risk_and_review_capabilities() {
+        let ds = departments();
+        let tree = DepartmentTree::new(&ds);
+        let p = Policy::new(&tree, &ds);
+        let dep = |c: &str| RoleScope::Department(c.into());
+        let staff = subject("G1", &[]);
+        let tokatsu = subject(
+            "B1",
+            &[(Role::ChiefSecurityOfficer, RoleScope::Organisation)],
+        );
+        let officer = subject("B1", &[(Role::SecurityOfficer, dep("B1"))]);
+        let admin = subject("K1", &[(Role::SecurityAdministrator, dep("K1"))]);
+        let auditor = subject("K3", &[(Role::Auditor, RoleScope::Organisation)]);
+        use Capability::*;
+        // (capability, staff, 統括, 責任者, 管理者, 監査)
+        let table = [
+            (ViewPolicy, [true, true, true, true, true]),
+            (ManagePolicyDocuments, [false, true, true, true, false]),
+            (EditThreats, [false, true, false, false, false]),
+            (ViewRisks, [false, true, true, true, true]),
+            (ManageRisks, [false, true, true, false, false]),
+            (ViewMeasureEvidence, [false, true, true, true, true]),
+            (ViewReviews, [false, true, true, false, true]),
+            (RecordReviews, [false, true, false, false, false]),
+        ];
+        for (cap, expected) in table {
+            let got = [&staff, &tokatsu, &officer, &admin, &auditor].map(|s| p.may(s, cap));
+            assert_eq!(got, expected, "{cap:?}");
+        }
+    }
+
+    #[test]
+    fn measure_status_is_recorded_where_the_person_is_appointed() {
+        use crate::measures::StatusScope;
+        let ds = departments();
+        let tree = DepartmentTree::new(&ds);
+        let p = Policy::new(&tree, &ds);
+        let dep = |c: &str| RoleScope::Department(c.into());
+        let staff = subject("G1", &[]);
+        let officer_b1 = subject("B1", &[(Role::SecurityOfficer, dep("B1"))]);
+        let admin_k1 = subject("K1", &[(Role::SecurityAdministrator, dep("K1"))]);
+        let sysadmin = subject(
+            "K3",
+            &[(Role::SystemAdministrator, RoleScope::System("SYS".into()))],
+        );
+        let ciso = subject("B2", &[(Role::Ciso, RoleScope::Organisation)]);
+        let d = |c: &str| StatusScope::Department(c.into());
+        let sys = StatusScope::System("SYS".into());
+        assert!(!p.may_record_measure(&staff, &d("G1")));
+        assert!(p.may_record_measure(&officer_b1, &d("G1")));
+        assert!(!p.may_record_measure(&officer_b1, &d("K3")));
+        assert!(p.may_record_measure(&admin_k1, &d("K1")));
+        assert!(!p.may_record_measure(&admin_k1, &d("K2")));
+        assert!(p.may_record_measure(&sysadmin, &sys));
+        assert!(!p.may_record_measure(&sysadmin, &StatusScope::System("OTHER".into())));
+        assert!(!p.may_record_measure(&sysadmin, &d("K3")));
+        assert!(p.may_record_measure(&ciso, &sys) && p.may_record_measure(&ciso, &d("K3")));
     }
 
     #[test]

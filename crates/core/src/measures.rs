@@ -273,6 +273,37 @@ pub fn builtin_measures() -> Vec<Measure> {
         .collect()
 }
 
+/// The group of the regulation a measure belongs to, by its citation: 第5条 (体制), the items of
+/// 第6条 (分類, 三段階の強靭性向上 ア/イ/ウ, 物理的, 人的, 技術的, 運用, 業務委託・外部サービス・
+/// ソーシャルメディア), 第7条 (監査・自己点検) and 第8条 (見直し). Catalogue order follows these.
+pub fn regulation_group(c: &Citation) -> Text {
+    let (ja, en) = match (c.article, c.item) {
+        (5, _) => ("組織体制", "Organisation"),
+        (6, Some(1)) => ("情報資産の分類と管理", "Asset classification and handling"),
+        (6, Some(2)) => (
+            "三段階の強靭性向上（ア・イ・ウ）",
+            "Three-tier resilience (a–c)",
+        ),
+        (6, Some(3)) => ("物理的セキュリティ", "Physical security"),
+        (6, Some(4)) => ("人的セキュリティ", "Human security"),
+        (6, Some(5)) => ("技術的セキュリティ", "Technical security"),
+        (6, Some(6)) => ("運用", "Operations"),
+        (6, Some(7)) => (
+            "業務委託・外部サービス・ソーシャルメディア",
+            "Outsourcing, cloud services, social media",
+        ),
+        (7, _) => ("監査・自己点検", "Audit and self-inspection"),
+        (8, _) => ("評価・見直し", "Evaluation and review"),
+        _ => ("その他", "Other"),
+    };
+    let mut cited = *c;
+    cited.subitem = None;
+    Text::new(
+        format!("{ja}（{cited}）"),
+        format!("{en} ({})", cited.english()),
+    )
+}
+
 /// 実施済 / 一部実施 / 未実施 / 対象外
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -389,6 +420,22 @@ mod tests {
                     .any(|m| m.citation == Citation::subitem(6, 2, sub))
             );
         }
+    }
+
+    #[test]
+    fn measures_are_grouped_as_the_regulation_groups_them() {
+        assert_eq!(
+            regulation_group(&Citation::subitem(6, 2, 1)).ja,
+            "三段階の強靭性向上（ア・イ・ウ）（第6条第2号）"
+        );
+        assert_eq!(
+            regulation_group(&Citation::item(6, 3)).ja,
+            "物理的セキュリティ（第6条第3号）"
+        );
+        assert_eq!(
+            regulation_group(&Citation::article(7)).en,
+            "Audit and self-inspection (Art. 7)"
+        );
     }
 
     #[test]

@@ -256,6 +256,52 @@ impl ReviewCycle {
     }
 }
 
+/// What triggered a review of the policy under 第8条.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReviewTrigger {
+    /// 情報セキュリティ監査の結果 (第7条)
+    AuditResult,
+    /// 情報セキュリティに関する状況の変化
+    EnvironmentChange,
+    /// 定期的な見直し
+    Periodic,
+    Other,
+}
+
+impl ReviewTrigger {
+    pub const ALL: [ReviewTrigger; 4] = [
+        ReviewTrigger::AuditResult,
+        ReviewTrigger::EnvironmentChange,
+        ReviewTrigger::Periodic,
+        ReviewTrigger::Other,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            ReviewTrigger::AuditResult => "audit-result",
+            ReviewTrigger::EnvironmentChange => "environment-change",
+            ReviewTrigger::Periodic => "periodic",
+            ReviewTrigger::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ReviewTrigger> {
+        ReviewTrigger::ALL
+            .into_iter()
+            .find(|t| t.id() == text.trim())
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            ReviewTrigger::AuditResult => lang.pick("監査結果", "Audit result"),
+            ReviewTrigger::EnvironmentChange => lang.pick("環境の変化", "Change of circumstances"),
+            ReviewTrigger::Periodic => lang.pick("定期", "Periodic"),
+            ReviewTrigger::Other => lang.pick("その他", "Other"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,6 +351,10 @@ mod tests {
             assert_eq!(VersionState::parse(s.id()), Some(s));
         }
         assert_eq!(VersionState::parse("done"), None);
+        for t in ReviewTrigger::ALL {
+            assert_eq!(ReviewTrigger::parse(t.id()), Some(t));
+        }
+        assert_eq!(ReviewTrigger::AuditResult.label(Lang::Ja), "監査結果");
     }
 
     #[test]

@@ -207,6 +207,12 @@ pub enum PolicyCommand {
         #[arg(long)]
         effective: Option<String>,
     },
+    /// 実施手順（非公開、第10条第2項）を閲覧できる役割を表示・設定する / show or set the roles that may open 実施手順
+    Readers {
+        /// 役割をカンマ区切りで（例: ciso,chief-security-officer,auditor） / comma-separated role IDs
+        #[arg(long)]
+        set: Option<String>,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]

@@ -686,6 +686,38 @@ fn policy_import_versions_and_diff_in_utf8_and_shift_jis() {
 }
 
 #[test]
+fn policy_readers_are_the_default_until_the_organisation_decides() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let db = db.to_str().unwrap();
+    ok(ja(&["init", "--name", "能代市", "--db", db]));
+    let run = ok(ja(&["policy", "readers", "--db", db]));
+    assert!(
+        run.stdout.contains("既定値") && run.stdout.contains("情報システム管理者"),
+        "{}",
+        run.stdout
+    );
+    let run = ok(ja(&[
+        "policy",
+        "readers",
+        "--set",
+        "ciso,auditor",
+        "--db",
+        db,
+    ]));
+    assert!(!run.stdout.contains("既定値") && !run.stdout.contains("情報システム管理者"));
+    let run = ja(&["policy", "readers", "--set", "mayor", "--db", db]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("役割「mayor」はありません"),
+        "{}",
+        run.stderr
+    );
+    let run = ok(ja(&["policy", "readers", "--db", db]));
+    assert!(run.stdout.contains("auditor") && !run.stdout.contains("既定値"));
+}
+
+#[test]
 fn unparseable_mail_is_never_passed_on() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("garbage.eml");

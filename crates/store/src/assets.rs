@@ -4,6 +4,7 @@ use crate::audit::{AuditRecord, append, lock_head};
 use crate::sql::{batch_rows, get_bool, values_placeholders};
 use crate::{Backend, Result, Store, StoreError};
 use chrono::NaiveDate;
+use futures_util::TryStreamExt;
 use mamori_core::register::format_date;
 use mamori_core::{
     Asset, AssetKind, AssetStatus, Classification, Dimension, Scheme, ServiceTerms, Zone,
@@ -310,10 +311,15 @@ impl Store {
             values.push(Bound::Int(limit));
             values.push(Bound::Int(filter.offset));
         }
-        let rows = bind_all(sqlx::query(&sql), &values)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(asset_from_row).collect()
+        // Streamed row by row: holding every raw row and every asset at once would double the
+        // peak memory of loading a large register (the web server keeps it in memory).
+        let mut rows = bind_all(sqlx::query(&sql), &values).fetch(&self.pool);
+        let mut assets = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            assets.push(asset_from_row(&row)?);
+        }
+        assets.shrink_to_fit();
+        Ok(assets)
     }
 
     /// How many assets match the filter (its limit and offset aside).

@@ -31,6 +31,18 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<()> {
+        self.set_measure_status_with_evidence(record, None, actor, at)
+            .await
+    }
+
+    /// The same, keeping an evidence file (name, content type, bytes) in the same transaction.
+    pub async fn set_measure_status_with_evidence(
+        &self,
+        record: &StatusRecord,
+        file: Option<(&str, &str, &[u8])>,
+        actor: &str,
+        at: &str,
+    ) -> Result<()> {
         if record.status == ImplementationStatus::NotApplicable
             && record.justification.trim().is_empty()
         {
@@ -83,21 +95,29 @@ impl Store {
         .bind(&record.justification)
         .execute(&mut *tx)
         .await?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
-            at,
-            actor,
-            vec![AuditRecord {
-                action: if before.is_some() { "update" } else { "create" },
-                entity: "measure_status",
-                entity_id: format!("{}:{kind}:{code}", record.measure),
-                before: before.map(|s| format!("{{\"status\":\"{s}\"}}")),
-                after: serde_json::to_string(record).ok(),
-            }],
-        )
-        .await?;
+        let mut records = vec![AuditRecord {
+            action: if before.is_some() { "update" } else { "create" },
+            entity: "measure_status",
+            entity_id: format!("{}:{kind}:{code}", record.measure),
+            before: before.map(|s| format!("{{\"status\":\"{s}\"}}")),
+            after: serde_json::to_string(record).ok(),
+        }];
+        if let Some((name, content_type, bytes)) = file {
+            records.push(
+                crate::measure_files::insert_evidence(
+                    &mut tx,
+                    &record.measure,
+                    &record.scope,
+                    name,
+                    content_type,
+                    bytes,
+                    actor,
+                    at,
+                )
+                .await?,
+            );
+        }
+        append(&mut tx, self.backend, head, at, actor, records).await?;
         tx.commit().await?;
         Ok(())
     }

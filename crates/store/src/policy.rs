@@ -288,3 +288,117 @@ impl Store {
         }))
     }
 }
+
+/// A version without its tree and source, for listings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionSummary {
+    pub version: DocumentVersion,
+    pub created_at: String,
+}
+
+impl Store {
+    /// Every version of a document, newest first.
+    pub async fn policy_versions(&self, document_id: &str) -> Result<Vec<VersionSummary>> {
+        let rows = sqlx::query(
+            "SELECT version, state, instrument, effective, change_summary, created_at FROM policy_versions \
+             WHERE document_id = $1 ORDER BY version DESC",
+        )
+        .bind(document_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let number: i64 = r.try_get(0)?;
+                let state: String = r.try_get(1)?;
+                Ok(VersionSummary {
+                    version: DocumentVersion {
+                        version: u32::try_from(number).unwrap_or(0),
+                        state: VersionState::parse(&state)
+                            .ok_or_else(|| corrupt("state", &state))?,
+                        instrument: r.try_get(2)?,
+                        effective: date(r.try_get(3)?)?,
+                        change_summary: r.try_get(4)?,
+                    },
+                    created_at: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Change how often a document is reviewed (in months, 1–120).
+    pub async fn set_policy_review_cycle(
+        &self,
+        document_id: &str,
+        months: u32,
+        actor: &str,
+        at: &str,
+    ) -> Result<()> {
+        if !(1..=120).contains(&months) {
+            return Err(StoreError::Invalid(
+                "見直しの周期は1〜120か月で指定してください。".into(),
+            ));
+        }
+        let mut tx = self.pool.begin().await?;
+        let head = lock_head(&mut tx).await?;
+        let before: i64 = sqlx::query("SELECT review_months FROM policy_documents WHERE id = $1")
+            .bind(document_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "policy_document",
+                id: document_id.to_string(),
+            })?
+            .try_get(0)?;
+        sqlx::query("UPDATE policy_documents SET review_months = $1 WHERE id = $2")
+            .bind(i64::from(months))
+            .bind(document_id)
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            self.backend,
+            head,
+            at,
+            actor,
+            vec![AuditRecord {
+                action: "update",
+                entity: "policy_document",
+                entity_id: document_id.to_string(),
+                before: Some(serde_json::json!({ "review_months": before }).to_string()),
+                after: Some(serde_json::json!({ "review_months": months }).to_string()),
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Record that someone read a version of a non-public document (第10条第2項).
+    pub async fn record_policy_read(
+        &self,
+        document_id: &str,
+        version: u32,
+        actor: &str,
+        at: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let head = lock_head(&mut tx).await?;
+        append(
+            &mut tx,
+            self.backend,
+            head,
+            at,
+            actor,
+            vec![AuditRecord {
+                action: "view",
+                entity: "policy_version",
+                entity_id: format!("{document_id}:{version}"),
+                before: None,
+                after: None,
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

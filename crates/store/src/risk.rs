@@ -104,33 +104,93 @@ impl Store {
         Ok(added)
     }
 
-    pub async fn threats(&self) -> Result<Vec<Threat>> {
-        let rows = sqlx::query("SELECT id, category, name_ja, name_en, description_ja, description_en, affects FROM threats ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let category: String = r.try_get(1)?;
-                let category = ThreatCategory::ALL
-                    .into_iter()
-                    .find(|c| category_id(*c) == category)
-                    .ok_or_else(|| corrupt("threat category", &category))?;
-                let affects: String = r.try_get(6)?;
-                Ok(Threat {
-                    id: r.try_get(0)?,
-                    category,
-                    name: Text::new(r.try_get::<String, _>(2)?, r.try_get::<String, _>(3)?),
-                    description: Text::new(r.try_get::<String, _>(4)?, r.try_get::<String, _>(5)?),
-                    citation: category.citation(),
-                    affects: affects
-                        .split(',')
-                        .filter_map(|d| Dimension::ALL.into_iter().find(|x| dimension_id(*x) == d))
-                        .collect(),
-                })
-            })
-            .collect()
+    /// Add a threat or change one (by ID). The category decides the citation (第3条第N号).
+    pub async fn save_threat(&self, threat: &Threat, actor: &str, at: &str) -> Result<()> {
+        if threat.id.trim().is_empty() || threat.name.ja.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "脅威の番号と名称を入力してください。".into(),
+            ));
+        }
+        if threat.affects.is_empty() {
+            return Err(StoreError::Invalid(
+                "脅威が主に損なうもの（機密性・完全性・可用性）を一つ以上選んでください。".into(),
+            ));
+        }
+        let mut tx = self.pool.begin().await?;
+        let head = lock_head(&mut tx).await?;
+        let before = threats_in(&mut tx)
+            .await?
+            .into_iter()
+            .find(|t| t.id == threat.id);
+        let affects: Vec<&str> = threat.affects.iter().map(|d| dimension_id(*d)).collect();
+        sqlx::query(
+            "INSERT INTO threats (id, category, name_ja, name_en, description_ja, description_en, affects) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (id) DO UPDATE SET category = excluded.category, name_ja = excluded.name_ja, name_en = excluded.name_en, \
+             description_ja = excluded.description_ja, description_en = excluded.description_en, affects = excluded.affects",
+        )
+        .bind(&threat.id)
+        .bind(category_id(threat.category))
+        .bind(&threat.name.ja)
+        .bind(&threat.name.en)
+        .bind(&threat.description.ja)
+        .bind(&threat.description.en)
+        .bind(affects.join(","))
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self.backend,
+            head,
+            at,
+            actor,
+            vec![AuditRecord {
+                action: if before.is_some() { "update" } else { "create" },
+                entity: "threat",
+                entity_id: threat.id.clone(),
+                before: before.and_then(|b| serde_json::to_string(&b).ok()),
+                after: serde_json::to_string(threat).ok(),
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
+    pub async fn threats(&self) -> Result<Vec<Threat>> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(THREAT_SELECT).fetch_all(&mut *conn).await?;
+        rows.iter().map(threat_from_row).collect()
+    }
+}
+
+const THREAT_SELECT: &str = "SELECT id, category, name_ja, name_en, description_ja, description_en, affects FROM threats ORDER BY id";
+
+async fn threats_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<Vec<Threat>> {
+    let rows = sqlx::query(THREAT_SELECT).fetch_all(&mut **tx).await?;
+    rows.iter().map(threat_from_row).collect()
+}
+
+fn threat_from_row(r: &sqlx::any::AnyRow) -> Result<Threat> {
+    let category: String = r.try_get(1)?;
+    let category = ThreatCategory::ALL
+        .into_iter()
+        .find(|c| category_id(*c) == category)
+        .ok_or_else(|| corrupt("threat category", &category))?;
+    let affects: String = r.try_get(6)?;
+    Ok(Threat {
+        id: r.try_get(0)?,
+        category,
+        name: Text::new(r.try_get::<String, _>(2)?, r.try_get::<String, _>(3)?),
+        description: Text::new(r.try_get::<String, _>(4)?, r.try_get::<String, _>(5)?),
+        citation: category.citation(),
+        affects: affects
+            .split(',')
+            .filter_map(|d| Dimension::ALL.into_iter().find(|x| dimension_id(*x) == d))
+            .collect(),
+    })
+}
+
+impl Store {
     /// Save risks (insert or update by target and threat), one audit entry per change.
     pub async fn save_risks(
         &self,

@@ -13,17 +13,23 @@ mod error;
 mod headers;
 mod import;
 mod listing;
+mod measures;
 pub mod mfa;
 mod mfa_pages;
 mod network;
 mod pages;
+mod policy_docs;
 mod quarantine;
 mod render;
+mod reviews;
+mod risks;
 mod session;
 mod settings;
+mod threats;
 mod tls;
 pub mod tokens;
 pub mod totp;
+mod upload;
 mod world;
 
 pub use error::WebError;
@@ -72,6 +78,10 @@ impl RandomSource for OsRandom {
 
 /// Firewall configurations of a whole municipality fit in this; larger uploads are refused with 413.
 const NETWORK_UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Room for the other fields of an upload form on top of its file's limit: a body beyond the
+/// file limit plus this is refused by the server before it is read.
+const UPLOAD_SLACK: usize = 64 * 1024;
 
 /// How the server listens.
 #[derive(Debug, Clone)]
@@ -193,6 +203,44 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(NETWORK_UPLOAD_LIMIT)),
         )
         .route("/network/evidence/{id}", get(network::evidence))
+        .route(
+            "/policy",
+            get(policy_docs::list).post(policy_docs::upload).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    policy_docs::POLICY_UPLOAD_LIMIT + UPLOAD_SLACK,
+                ),
+            ),
+        )
+        .route("/policy/{id}", get(policy_docs::document))
+        .route("/policy/{id}/cycle", post(policy_docs::review_cycle))
+        .route("/policy/{id}/diff", get(policy_docs::diff))
+        .route("/policy/{id}/v/{version}", get(policy_docs::version))
+        .route(
+            "/policy/{id}/v/{version}/advance",
+            post(policy_docs::advance),
+        )
+        .route("/threats", get(threats::list).post(threats::create))
+        .route("/threats/{id}", get(threats::detail).post(threats::update))
+        .route("/measures", get(measures::list))
+        .route("/measures/soa.xlsx", get(measures::soa_xlsx))
+        .route("/measures/evidence/{id}", get(measures::evidence))
+        .route("/measures/{id}", get(measures::detail))
+        .route(
+            "/measures/{id}/status",
+            post(measures::record).layer(axum::extract::DefaultBodyLimit::max(
+                measures::EVIDENCE_LIMIT + UPLOAD_SLACK,
+            )),
+        )
+        .route("/risks", get(risks::list))
+        .route("/risks/assess", post(risks::assess))
+        .route("/risks/export.xlsx", get(risks::export))
+        .route(
+            "/risks/{target}/{threat}",
+            get(risks::detail).post(risks::update),
+        )
+        .route("/risks/{target}/{threat}/accept", post(risks::accept))
+        .route("/reviews", get(reviews::list).post(reviews::create))
+        .route("/reviews/{id}", get(reviews::detail))
         .route("/account/tokens", post(session::create_token))
         .route("/account/tokens/{id}/revoke", post(session::revoke_token))
         .nest("/api/v1", api::router())

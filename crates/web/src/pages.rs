@@ -3,7 +3,7 @@
 use crate::assets::{VisibleAssets, visible_assets};
 use crate::render::{
     AccountRow, AuditFilterView, AuditPage, AuditRow, DashboardPage, DepartmentRow, FindingRow,
-    FindingsPage, MatrixRow, Opt, OrgPage, StaffRow, html,
+    FindingsPage, MatrixRow, Opt, OrgPage, PolicyDueRow, StaffRow, html,
 };
 use crate::session::{OrgView, Viewer};
 use crate::{AppState, WebError};
@@ -119,8 +119,26 @@ pub async fn dashboard(
     } else {
         None
     };
+    // Policy documents (that the person may read) whose review is overdue or due within 30 days.
+    let policy_due = crate::policy_docs::due_for_review(&state, &policy, &viewer, today, 30)
+        .await?
+        .into_iter()
+        .map(|d| PolicyDueRow {
+            id: d.id,
+            title: d.title,
+            due: d.due.format("%Y-%m-%d").to_string(),
+            overdue: d.overdue,
+        })
+        .collect();
+    let risk_map = if policy.may(&viewer.subject, Capability::ViewRisks) {
+        crate::risks::heat_map(&state.store.risks().await?, false, lang)
+    } else {
+        None
+    };
     let page = DashboardPage {
         p: viewer.chrome(&org, "dashboard"),
+        policy_due,
+        risk_map,
         org_name: organisation.name,
         zone_heads,
         matrix,

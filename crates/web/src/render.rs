@@ -18,6 +18,8 @@ pub struct Chrome {
     pub may_view_audit: bool,
     pub may_view_network: bool,
     pub may_manage_settings: bool,
+    pub may_view_risks: bool,
+    pub may_view_reviews: bool,
     /// Which navigation entry is the current page.
     pub current: &'static str,
 }
@@ -34,6 +36,8 @@ impl Chrome {
             may_view_audit: false,
             may_view_network: false,
             may_manage_settings: false,
+            may_view_risks: false,
+            may_view_reviews: false,
             current: "",
         }
     }
@@ -152,10 +156,21 @@ pub struct AuditRow {
     pub change: String,
 }
 
+/// A policy document whose review is due, for the dashboard.
+pub struct PolicyDueRow {
+    pub id: String,
+    pub title: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
     pub p: Chrome,
+    pub policy_due: Vec<PolicyDueRow>,
+    /// The risk heat map, for those who may see risks.
+    pub risk_map: Option<crate::risks::HeatMap>,
     pub org_name: String,
     pub zone_heads: Vec<String>,
     pub matrix: Vec<MatrixRow>,

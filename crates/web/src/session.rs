@@ -61,17 +61,28 @@ pub(crate) fn header_value(s: &str) -> Result<HeaderValue, WebError> {
 pub struct OrgView {
     pub departments: Vec<Department>,
     pub tree: DepartmentTree,
+    /// Who may open 実施手順, when the organisation has decided (else the policy's default).
+    pub procedure_readers: Option<Vec<mamori_core::Role>>,
 }
 
 impl OrgView {
     pub async fn load(state: &AppState) -> Result<OrgView, WebError> {
         let departments = state.store.departments().await?;
         let tree = DepartmentTree::new(&departments);
-        Ok(OrgView { departments, tree })
+        let procedure_readers = state.store.procedure_readers().await?;
+        Ok(OrgView {
+            departments,
+            tree,
+            procedure_readers,
+        })
     }
 
     pub fn policy(&self) -> Policy<'_> {
-        Policy::new(&self.tree, &self.departments)
+        let policy = Policy::new(&self.tree, &self.departments);
+        match &self.procedure_readers {
+            Some(roles) => policy.with_procedure_readers(roles),
+            None => policy,
+        }
     }
 
     pub fn name_of<'a>(&'a self, code: &'a str) -> &'a str {
@@ -121,6 +132,8 @@ impl Viewer {
                 .policy()
                 .may(&self.subject, Capability::ViewNetworkEvidence),
             may_manage_settings: org.policy().may(&self.subject, Capability::ManageSettings),
+            may_view_risks: org.policy().may(&self.subject, Capability::ViewRisks),
+            may_view_reviews: org.policy().may(&self.subject, Capability::ViewReviews),
             current,
         }
     }

@@ -18,8 +18,9 @@ use mamori_store::Organisation;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// Filtered lists kept per snapshot; beyond this many the cache starts again (bounded memory).
-const MAX_CACHED_LISTS: usize = 512;
+/// Filtered lists kept per snapshot: beyond this many rows in all (16 MiB of indices) the cache
+/// starts again, so that many different filters cannot grow the server's memory.
+const MAX_CACHED_ROWS: usize = 4 << 20;
 
 /// The register as of one asset-change position, with the lower-cased texts search needs.
 pub(crate) struct Register {
@@ -62,24 +63,40 @@ pub(crate) struct World {
     pub(crate) assignments: HashMap<String, Vec<RoleAssignment>>,
     pub(crate) systems: Vec<InformationSystem>,
     pub(crate) register: Arc<Register>,
+    derived: Arc<Derived>,
+    /// Token owners looked up in this snapshot. Never carried over: revoking a token or disabling
+    /// its owner moves the head.
+    pub(crate) tokens: Mutex<HashMap<String, TokenOwner>>,
+}
+
+/// What is computed from the register, the departments, the scheme, the staff and appointments.
+/// Carried over to the next snapshot when none of them changed (sign-ins and views of 機密性3
+/// assets move the audit head but change none of them).
+#[derive(Default)]
+struct Derived {
     /// Index into `org.departments` of each asset's department (None when unset or unknown).
     asset_department: OnceLock<Vec<Option<u32>>>,
     orders: [OnceLock<Vec<u32>>; Sort::ALL.len()],
     visibility: Mutex<HashMap<String, Arc<Vec<Visibility>>>>,
-    lists: Mutex<HashMap<(String, String), Arc<Vec<u32>>>>,
-    pub(crate) tokens: Mutex<HashMap<String, TokenOwner>>,
+    lists: Mutex<ListCache>,
+}
+
+#[derive(Default)]
+struct ListCache {
+    lists: HashMap<(String, String), Arc<Vec<u32>>>,
+    rows: usize,
 }
 
 impl World {
     async fn load(
         state: &AppState,
         head: i64,
-        previous: Option<Arc<Register>>,
+        previous: Option<Arc<World>>,
     ) -> Result<World, WebError> {
         let store = &state.store;
         let asset_seq = store.last_change_seq("asset").await?;
-        let register = match previous {
-            Some(r) if r.asset_seq == asset_seq => r,
+        let register = match &previous {
+            Some(w) if w.register.asset_seq == asset_seq => w.register.clone(),
             _ => Arc::new(Register::new(
                 asset_seq,
                 store.assets(&mamori_store::AssetFilter::default()).await?,
@@ -97,6 +114,18 @@ impl World {
         for a in store.role_assignments().await? {
             assignments.entry(a.staff.clone()).or_default().push(a);
         }
+        let derived = match previous {
+            Some(w)
+                if Arc::ptr_eq(&w.register, &register)
+                    && w.org.departments == org.departments
+                    && w.organisation == organisation
+                    && w.staff == staff
+                    && w.assignments == assignments =>
+            {
+                w.derived.clone()
+            }
+            _ => Arc::new(Derived::default()),
+        };
         Ok(World {
             head,
             org,
@@ -105,10 +134,7 @@ impl World {
             assignments,
             systems: store.systems().await?,
             register,
-            asset_department: OnceLock::new(),
-            orders: Default::default(),
-            visibility: Mutex::new(HashMap::new()),
-            lists: Mutex::new(HashMap::new()),
+            derived,
             tokens: Mutex::new(HashMap::new()),
         })
     }
@@ -129,7 +155,7 @@ impl World {
     /// How much of each asset this person may see, by `Policy::visibility`, indexed like
     /// `register.assets`. Computed once per person and snapshot.
     pub(crate) fn visibility(&self, subject: &Subject) -> Arc<Vec<Visibility>> {
-        if let Ok(cache) = self.visibility.lock()
+        if let Ok(cache) = self.derived.visibility.lock()
             && let Some(v) = cache.get(&subject.staff_id)
         {
             return v.clone();
@@ -143,14 +169,14 @@ impl World {
                 .map(|a| policy.visibility(subject, &AssetRef::of(a, scheme)))
                 .collect(),
         );
-        if let Ok(mut cache) = self.visibility.lock() {
+        if let Ok(mut cache) = self.derived.visibility.lock() {
             cache.insert(subject.staff_id.clone(), computed.clone());
         }
         computed
     }
 
     pub(crate) fn asset_department(&self) -> &[Option<u32>] {
-        self.asset_department.get_or_init(|| {
+        self.derived.asset_department.get_or_init(|| {
             let index: HashMap<&str, u32> = self
                 .org
                 .departments
@@ -169,7 +195,7 @@ impl World {
     /// The register's indices in the order of `sort`, as if every asset were fully visible.
     /// (Orders that depend on visibility are finished in `listing::ordered`.)
     pub(crate) fn order(&self, sort: Sort) -> &[u32] {
-        self.orders[sort as usize].get_or_init(|| {
+        self.derived.orders[sort as usize].get_or_init(|| {
             let assets = &self.register.assets;
             let mut order: Vec<u32> = (0..assets.len() as u32).collect();
             let at = |i: &u32| &assets[*i as usize];
@@ -204,18 +230,19 @@ impl World {
     /// Kept per (person, filters) for the snapshot, so paging through a list filters it once.
     pub(crate) fn matching(&self, subject: &Subject, filters: &Filters) -> Arc<Vec<u32>> {
         let key = (subject.staff_id.clone(), filters.cache_key());
-        if let Ok(cache) = self.lists.lock()
-            && let Some(v) = cache.get(&key)
+        if let Ok(cache) = self.derived.lists.lock()
+            && let Some(v) = cache.lists.get(&key)
         {
             return v.clone();
         }
         let visibility = self.visibility(subject);
         let found = Arc::new(crate::listing::select(self, &visibility, filters));
-        if let Ok(mut cache) = self.lists.lock() {
-            if cache.len() >= MAX_CACHED_LISTS {
-                cache.clear();
+        if let Ok(mut cache) = self.derived.lists.lock() {
+            if cache.rows + found.len() > MAX_CACHED_ROWS {
+                *cache = ListCache::default();
             }
-            cache.insert(key, found.clone());
+            cache.rows += found.len();
+            cache.lists.insert(key, found.clone());
         }
         found
     }
@@ -243,7 +270,7 @@ impl AppState {
         // Read the head before loading: a write landing during the load makes the snapshot newer
         // than its recorded position, never older, so the next request reloads.
         let head = self.store.audit_head_seq().await?;
-        let world = Arc::new(World::load(self, head, current.map(|w| w.register.clone())).await?);
+        let world = Arc::new(World::load(self, head, current).await?);
         if let Ok(mut slot) = self.world.lock() {
             *slot = Some(world.clone());
         }

@@ -206,6 +206,9 @@ async fn api_routes_by_role(url: String) {
     // Every documented path was exercised.
     let doc = json(&get(&h, "/api/v1/openapi.json", None).await);
     for path in doc["paths"].as_object().unwrap().keys() {
+        if POLICY_API_PATHS.contains(&path.as_str()) {
+            continue; // exercised by policy_api_routes_by_role
+        }
         let concrete = format!("/api/v1{}", path.replace("{id}", K1_LOW.0));
         assert!(covered.contains(&concrete), "{path} is not in the table");
     }
@@ -254,6 +257,24 @@ async fn api_routes_by_role(url: String) {
         ),
         (Some(4), 0)
     );
+    let ids = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Sorted by name (人 < 住 < 情 < 極), not by ID; the department filter takes the tree below.
+    let by_name = json(&get(&h, "/api/v1/assets?sort=name", ciso).await);
+    assert_eq!(
+        ids(&by_name),
+        [K2_MID.0, K3_SECRET.0, K1_LOW.0, K1_SECRET.0]
+    );
+    let in_b1 = json(&get(&h, "/api/v1/assets?dept=B1", ciso).await);
+    assert_eq!(ids(&in_b1), [K1_LOW.0, K1_SECRET.0, K2_MID.0]);
+    let in_g1 = json(&get(&h, "/api/v1/assets?dept=G1", ciso).await);
+    assert_eq!(in_g1["total"], 0);
     let full = json(&get(&h, &k3_secret, ciso).await);
     assert_eq!(full["name"], K3_SECRET.1);
     assert_eq!(full["system"], "SYS1");
@@ -451,6 +472,204 @@ async fn a_disabled_owner_s_tokens_stop_working(url: String) {
     }
 }
 
+/// The documented paths `policy_api_routes_by_role` covers (over a fixture with a policy library).
+const POLICY_API_PATHS: &[&str] = &[
+    "/policy-documents",
+    "/policy-documents/{id}",
+    "/policy-documents/{id}/versions/{version}",
+    "/threats",
+    "/measures",
+    "/risks",
+    "/reviews",
+    "/reviews/{id}",
+];
+
+/// Whether a concrete path is an instance of a documented one (`{…}` matches one segment).
+fn instance_of(concrete: &str, documented: &str) -> bool {
+    let (c, d): (Vec<&str>, Vec<&str>) = (
+        concrete.split('/').collect(),
+        documented.split('/').collect(),
+    );
+    c.len() == d.len() && c.iter().zip(&d).all(|(c, d)| d.starts_with('{') || c == d)
+}
+
+/// The policy library, threats, measures, risks and reviews: who may call which route, 実施手順
+/// hidden (titles included) from those who may not read them, and reads of their versions audited.
+async fn policy_api_routes_by_role(url: String) {
+    use StatusCode as S;
+    const OK: S = S::OK;
+    const NO: S = S::FORBIDDEN;
+    const NF: S = S::NOT_FOUND;
+    const AUTH: S = S::UNAUTHORIZED;
+    let h = harness(&url).await;
+    common::seed_policy(&h).await;
+    let mut tokens: Vec<Option<String>> = tokens(&h).await.into_iter().map(Some).collect();
+    tokens.push(None);
+    //                     CISO 統括 責任者(B2) 管理者(K1) システム(SYS1) 職員(G1) 監査 なし
+    let table: Vec<(&str, [S; 8])> = vec![
+        (
+            "/api/v1/policy-documents",
+            [OK, OK, OK, OK, OK, OK, OK, AUTH],
+        ),
+        (
+            "/api/v1/policy-documents/kitei",
+            [OK, OK, OK, OK, OK, OK, OK, AUTH],
+        ),
+        (
+            "/api/v1/policy-documents/kitei/versions/2",
+            [OK, OK, OK, OK, OK, OK, OK, AUTH],
+        ),
+        (
+            "/api/v1/policy-documents/kitei/versions/9",
+            [NF, NF, NF, NF, NF, NF, NF, AUTH],
+        ),
+        (
+            "/api/v1/policy-documents/tejun",
+            [OK, OK, OK, OK, OK, NF, OK, AUTH],
+        ),
+        (
+            "/api/v1/policy-documents/tejun/versions/1",
+            [OK, OK, OK, OK, OK, NF, OK, AUTH],
+        ),
+        (
+            "/api/v1/policy-documents/nothing",
+            [NF, NF, NF, NF, NF, NF, NF, AUTH],
+        ),
+        ("/api/v1/threats", [OK, OK, OK, OK, OK, OK, OK, AUTH]),
+        ("/api/v1/measures", [OK, OK, OK, OK, OK, OK, OK, AUTH]),
+        ("/api/v1/risks", [OK, OK, OK, OK, OK, NO, OK, AUTH]),
+        ("/api/v1/reviews", [OK, OK, OK, NO, NO, NO, OK, AUTH]),
+        ("/api/v1/reviews/1", [OK, OK, OK, NO, NO, NO, OK, AUTH]),
+        ("/api/v1/reviews/9", [NF, NF, NF, NO, NO, NO, NF, AUTH]),
+    ];
+    for documented in POLICY_API_PATHS {
+        assert!(
+            table
+                .iter()
+                .any(|(p, _)| instance_of(p.trim_start_matches("/api/v1"), documented)),
+            "{documented} is not in the table"
+        );
+    }
+    for (i, token) in tokens.iter().enumerate() {
+        for (path, expected) in &table {
+            let r = get(&h, path, token.as_deref()).await;
+            assert_eq!(r.status, expected[i], "caller {i} GET {path}: {}", r.body);
+            let _ = json(&r);
+        }
+        let list = get(&h, "/api/v1/policy-documents", token.as_deref()).await;
+        let leaks = list.body.contains(common::PROCEDURES_TITLE) || list.body.contains("\"tejun\"");
+        assert_eq!(leaks, i != 5 && i != 7, "caller {i}: 実施手順 in the list");
+    }
+    // Every read of a 実施手順 version is audited, naming the API caller.
+    let kanri = tokens[3].clone().unwrap();
+    let before = h.store.audit_entries(1, None).await.unwrap()[0].seq;
+    let r = get(
+        &h,
+        "/api/v1/policy-documents/tejun/versions/1",
+        Some(&kanri),
+    )
+    .await;
+    assert!(json(&r)["provisions"].as_array().unwrap().len() > 3);
+    let last = &h.store.audit_entries(1, None).await.unwrap()[0];
+    assert!(last.seq > before);
+    assert_eq!(
+        (
+            last.actor.as_str(),
+            last.action.as_str(),
+            last.entity_id.as_str()
+        ),
+        ("api:kanri", "view", "tejun:1")
+    );
+    let v = json(
+        &get(
+            &h,
+            "/api/v1/policy-documents/kitei/versions/1",
+            Some(&kanri),
+        )
+        .await,
+    );
+    assert!(
+        v["provisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["citation"] == "第6条第2号イ" && p["anchor"] == "a6-p1-i2-s2")
+    );
+    let risks = json(&get(&h, "/api/v1/risks", Some(&kanri)).await);
+    assert_eq!(risks["items"].as_array().unwrap().len(), 21);
+    let threats = json(&get(&h, "/api/v1/threats", Some(&kanri)).await);
+    assert!(
+        threats["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["citation"]["ja"].as_str().unwrap().starts_with("第3条第"))
+    );
+}
+
+/// The in-memory snapshot follows every change: a new appointment widens what a person sees at
+/// once, a new asset is listed at once, and a view of a 機密性3 asset (which moves the audit head
+/// but changes nothing) keeps the answers the same.
+async fn answers_follow_changes_to_appointments_and_the_register(url: String) {
+    let h = harness(&url).await;
+    let tokens = tokens(&h).await;
+    let staff = Some(tokens[5].as_str());
+    let before = json(&get(&h, "/api/v1/assets", staff).await);
+    assert_eq!(before["total"], 2);
+    // A view by someone else moves the audit head; the staff member's answer is unchanged.
+    get(
+        &h,
+        &format!("/api/v1/assets/{}", K1_SECRET.0),
+        Some(&tokens[0]),
+    )
+    .await;
+    assert_eq!(json(&get(&h, "/api/v1/assets", staff).await), before);
+
+    let at = Now(common::start_time()).timestamp();
+    h.store
+        .add_org_data(
+            &mamori_store::OrgData {
+                assignments: vec![mamori_core::org::RoleAssignment {
+                    staff: "S-STF".into(),
+                    role: mamori_core::Role::SecurityAdministrator,
+                    scope: mamori_core::org::RoleScope::Department("K2".into()),
+                }],
+                ..Default::default()
+            },
+            "test",
+            &at,
+        )
+        .await
+        .unwrap();
+    let after = json(&get(&h, "/api/v1/assets?q=A-K2", staff).await);
+    assert_eq!(
+        after["total"], 1,
+        "now 情報セキュリティ管理者 of K2: {after}"
+    );
+    assert_eq!(after["items"][0]["name"], K2_MID.1);
+
+    let mut new =
+        mamori_core::Asset::new("A-K1-NEW", "新しい資料", mamori_core::AssetKind::Printed);
+    new.department = Some("K1".into());
+    new.classification = mamori_core::Classification::new("1", "1", "1");
+    h.store
+        .import_assets(
+            vec![new],
+            &mamori_core::classification::mic_r6(),
+            "test",
+            &at,
+            false,
+        )
+        .await
+        .unwrap();
+    let listed = json(&get(&h, "/api/v1/assets?q=new", staff).await);
+    assert_eq!(listed["items"][0]["name"], "新しい資料");
+    let page = h
+        .get("/assets?q=new", Some(&h.sign_in("staff").await))
+        .await;
+    assert!(page.body.contains("新しい資料"));
+}
+
 /// The OpenAPI document must equal the committed snapshot, so that changes are deliberate.
 async fn openapi_document_matches_the_snapshot(url: String) {
     let h = harness(&url).await;
@@ -473,5 +692,7 @@ mamori_testkit::both_backends!(
     confidential_api_views_are_audited,
     tokens_are_made_shown_once_listed_and_revoked_on_the_account_page,
     a_disabled_owner_s_tokens_stop_working,
+    answers_follow_changes_to_appointments_and_the_register,
     openapi_document_matches_the_snapshot,
+    policy_api_routes_by_role,
 );

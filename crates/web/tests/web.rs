@@ -182,6 +182,7 @@ async fn routes_by_role(url: String) {
     const LOGIN: S = S::SEE_OTHER;
     const BAD: S = S::BAD_REQUEST;
     let h = harness(&url).await;
+    common::seed_policy(&h).await;
     let roles = [
         "ciso", "tokatsu", "sekinin", "kanri", "sysadm", "staff", "auditor", "",
     ];
@@ -217,6 +218,41 @@ async fn routes_by_role(url: String) {
             "/assets?sort=secret",
             [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOGIN],
         ),
+        // The policy library: the public tiers for everyone, 実施手順 only for the roles allowed
+        // (第10条第2項), hidden from the others as if it did not exist.
+        ("/policy", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        ("/policy/kitei", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        ("/policy/kitei/v/1", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        (
+            "/policy/kitei/diff?from=1&to=2",
+            [OK, OK, OK, OK, OK, OK, OK, LOGIN],
+        ),
+        ("/policy/kitei/v/99", [NF, NF, NF, NF, NF, NF, NF, LOGIN]),
+        ("/policy/kitei/v/x", [NF, NF, NF, NF, NF, NF, NF, LOGIN]),
+        (
+            "/policy/kitei/diff?from=x",
+            [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOGIN],
+        ),
+        ("/policy/tejun", [OK, OK, OK, OK, OK, NF, OK, LOGIN]),
+        ("/policy/tejun/v/1", [OK, OK, OK, OK, OK, NF, OK, LOGIN]),
+        ("/policy/tejun/diff", [OK, OK, OK, OK, OK, NF, OK, LOGIN]),
+        ("/policy/nothing", [NF, NF, NF, NF, NF, NF, NF, LOGIN]),
+        ("/threats", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        ("/threats/T-01", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        ("/threats/T-99", [NF, NF, NF, NF, NF, NF, NF, LOGIN]),
+        ("/measures", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        ("/measures/M-11", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        ("/measures/M-99", [NF, NF, NF, NF, NF, NF, NF, LOGIN]),
+        ("/measures/soa.xlsx", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
+        ("/measures/evidence/1", [OK, OK, OK, OK, OK, NO, OK, LOGIN]),
+        ("/measures/evidence/9", [NF, NF, NF, NF, NF, NO, NF, LOGIN]),
+        ("/risks", [OK, OK, OK, OK, OK, NO, OK, LOGIN]),
+        ("/risks/export.xlsx", [OK, OK, OK, OK, OK, NO, OK, LOGIN]),
+        ("/risks/SYS:SYS1/T-01", [OK, OK, OK, OK, OK, NO, OK, LOGIN]),
+        ("/risks/SYS:SYS1/T-99", [NF, NF, NF, NF, NF, NO, NF, LOGIN]),
+        ("/reviews", [OK, OK, OK, NO, NO, NO, OK, LOGIN]),
+        ("/reviews/1", [OK, OK, OK, NO, NO, NO, OK, LOGIN]),
+        ("/reviews/9", [NF, NF, NF, NO, NO, NO, NF, LOGIN]),
         ("/assets/import", [OK, OK, OK, OK, OK, NO, NO, LOGIN]),
         ("/assets.xlsx", [OK, OK, OK, OK, OK, OK, OK, LOGIN]),
         (
@@ -250,6 +286,8 @@ async fn routes_by_role(url: String) {
     ];
     let listing_pages = [
         "/",
+        "/policy",
+        "/reviews",
         "/assets",
         "/assets?sort=name",
         "/assets?q=%E6%A5%B5%E7%A7%98",
@@ -279,6 +317,13 @@ async fn routes_by_role(url: String) {
             let r = h.get(path, browser.as_ref()).await;
             for name in withheld[i] {
                 assert!(!r.body.contains(name), "{role:?} GET {path} leaks {name}");
+            }
+            // 実施手順 titles only for those who may read them (第10条第2項).
+            if *role == "staff" || role.is_empty() {
+                assert!(
+                    !r.body.contains(common::PROCEDURES_TITLE),
+                    "{role:?} GET {path} leaks the 実施手順"
+                );
             }
         }
         let Some(b) = browser else { continue };

@@ -18,6 +18,7 @@ pub async fn run(
     lang: Lang,
 ) -> anyhow::Result<ExitCode> {
     match cmd {
+        PolicyCommand::Readers { set } => readers(store, set, actor, now, lang).await,
         PolicyCommand::Import {
             file,
             id,
@@ -234,4 +235,63 @@ fn not_found(id: &str, version: Option<u32>, lang: Lang) -> anyhow::Error {
         (Lang::En, Some(v)) => format!("Document \"{id}\" has no version {v}."),
         (Lang::En, None) => format!("There is no document \"{id}\"."),
     })
+}
+
+/// Show, or set, who may open 実施手順 (第10条第2項).
+async fn readers(
+    store: &Store,
+    set: Option<String>,
+    actor: &Actor,
+    now: Now,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
+    if let Some(list) = set {
+        let mut roles = Vec::new();
+        for id in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let role = mamori_core::Role::parse(id).ok_or_else(|| {
+                anyhow!(match lang {
+                    Lang::Ja => format!(
+                        "役割「{id}」はありません（例: ciso, chief-security-officer, auditor）。"
+                    ),
+                    Lang::En => format!(
+                        "There is no role \"{id}\" (e.g. ciso, chief-security-officer, auditor)."
+                    ),
+                })
+            })?;
+            roles.push(role);
+        }
+        store
+            .set_procedure_readers(&roles, &actor.0, &now.timestamp())
+            .await
+            .map_err(|e| anyhow!(e.message(lang)))?;
+    }
+    let (roles, default) = match store.procedure_readers().await? {
+        Some(r) => (r, false),
+        None => (
+            mamori_core::access::DEFAULT_PROCEDURE_READERS.to_vec(),
+            true,
+        ),
+    };
+    let labels: Vec<String> = roles
+        .iter()
+        .map(|r| format!("{}（{}）", r.label(lang), r.id()))
+        .collect();
+    println!(
+        "{}{}",
+        lang.pick(
+            "実施手順を閲覧できる役割: ",
+            "Roles that may open the procedures: "
+        ),
+        labels.join(lang.pick("、", ", "))
+    );
+    if default {
+        println!(
+            "{}",
+            lang.pick(
+                "（既定値。--set で変更できます）",
+                "(the default; change it with --set)"
+            )
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

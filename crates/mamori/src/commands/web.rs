@@ -88,6 +88,10 @@ pub async fn demo(
         }
         Err(StoreError::NotInitialised) => {
             super::seed_demo(db, &args.seed, actor, now, lang).await?;
+            // The policy library, threats, measures and risk register, so that every page has content.
+            mamori_app::demo_policy::seed(&store, actor, now)
+                .await
+                .map_err(|e| anyhow!(e.message(lang)))?;
             true
         }
         Err(e) => return Err(e.into()),

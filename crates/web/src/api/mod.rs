@@ -11,7 +11,9 @@ mod assets;
 pub mod auth;
 mod error;
 mod openapi;
+mod openapi_policy;
 mod org;
+mod policy;
 
 pub use error::ApiError;
 
@@ -31,6 +33,17 @@ pub fn router() -> Router<AppState> {
         .route("/departments", get(org::departments))
         .route("/staff", get(org::staff))
         .route("/findings", get(org::findings))
+        .route("/policy-documents", get(policy::documents))
+        .route("/policy-documents/{id}", get(policy::document))
+        .route(
+            "/policy-documents/{id}/versions/{version}",
+            get(policy::version),
+        )
+        .route("/threats", get(policy::threats))
+        .route("/measures", get(policy::measures))
+        .route("/risks", get(policy::risks))
+        .route("/reviews", get(policy::reviews))
+        .route("/reviews/{id}", get(policy::review))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
 }

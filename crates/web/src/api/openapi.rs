@@ -276,6 +276,17 @@ fn asset_filters() -> Vec<Value> {
 }
 
 pub fn openapi() -> Value {
+    let mut doc = base();
+    for (path, item) in super::openapi_policy::paths() {
+        doc["paths"][path] = item;
+    }
+    for (name, schema) in super::openapi_policy::schemas() {
+        doc["components"]["schemas"][name] = schema;
+    }
+    doc
+}
+
+fn base() -> Value {
     json!({
         "openapi": "3.0.3",
         "info": {

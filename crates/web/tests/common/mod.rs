@@ -410,3 +410,188 @@ pub async fn harness(url: &str) -> Harness {
         _dir: None,
     }
 }
+
+/// The seed regulation (the demo city's) and the demo 実施手順.
+pub const REGULATION: &str =
+    include_str!("../../../provisions/tests/fixtures/noshiro_security_regulation.txt");
+pub const PROCEDURES: &str = include_str!("../../../app/data/demo_procedures.txt");
+/// The title of the non-public 実施手順: it must never reach someone who may not read it.
+pub const PROCEDURES_TITLE: &str = "あおば市情報セキュリティ実施手順（メール無害化・持ち出し）";
+
+/// The policy library and risk analysis of the fixture city: the regulation `kitei` (version 1 in
+/// force since 2021, last reviewed 2024-10-01, so overdue; version 2 a draft), the 実施手順 `tejun` (last
+/// reviewed two years ago), the risk register (SYS1 × every threat, 5×5), the status of M-11 for
+/// 情報政策課 with evidence file 1, and review record 1.
+pub async fn seed_policy(h: &Harness) {
+    use mamori_app::policy::{PolicyDocumentSpec, import};
+    use mamori_core::measures::{ImplementationStatus, StatusRecord, StatusScope};
+    use mamori_core::policy_doc::{DocumentTier, ReviewTrigger, VersionState};
+    let now = Now(start_time());
+    let at = now.timestamp();
+    let actor = Actor("test".into());
+    let spec = |summary: &str| PolicyDocumentSpec {
+        id: "kitei".into(),
+        tier: DocumentTier::Regulation,
+        title: None,
+        review_months: 12,
+        change_summary: summary.into(),
+    };
+    import(
+        &h.store,
+        "kitei.txt",
+        REGULATION.as_bytes(),
+        spec("初版"),
+        &actor,
+        now,
+    )
+    .await
+    .unwrap();
+    for (to, enactment) in [
+        (VersionState::UnderReview, None),
+        (VersionState::Approved, None),
+        (
+            VersionState::InForce,
+            Some((
+                "訓令第１号".to_string(),
+                chrono::NaiveDate::from_ymd_opt(2021, 2, 1).unwrap(),
+            )),
+        ),
+    ] {
+        h.store
+            .advance_policy_version("kitei", 1, to, &[Role::Ciso], enactment, "test", &at)
+            .await
+            .unwrap();
+    }
+    let amended = REGULATION.replace(
+        "（１４） 外部サービス（クラウドサービス） クラウドサービスをいう。",
+        "",
+    );
+    import(
+        &h.store,
+        "kitei2.txt",
+        amended.as_bytes(),
+        spec("外部サービスの定義を削る（案）"),
+        &actor,
+        now,
+    )
+    .await
+    .unwrap();
+    let tree = mamori_provisions::parse(PROCEDURES).unwrap();
+    h.store
+        .add_policy_version(
+            &mamori_store::PolicyDocument {
+                id: "tejun".into(),
+                tier: DocumentTier::Procedures,
+                title: tree.title.clone(),
+                review_months: 12,
+                last_reviewed: chrono::NaiveDate::from_ymd_opt(2024, 11, 1),
+            },
+            "制定",
+            &serde_json::to_string(&tree).unwrap(),
+            PROCEDURES,
+            "test",
+            &at,
+        )
+        .await
+        .unwrap();
+    assert_eq!(tree.title, PROCEDURES_TITLE);
+    mamori_app::risk::assess(
+        &h.store,
+        &mamori_core::risk::Matrix::five_by_five(),
+        &actor,
+        now,
+    )
+    .await
+    .unwrap();
+    let scope = StatusScope::Department("K1".into());
+    h.store
+        .set_measure_status_with_evidence(
+            &StatusRecord {
+                measure: "M-11".into(),
+                scope,
+                status: ImplementationStatus::Implemented,
+                evidence: vec!["入退室記録.csv".into()],
+                assessed_on: now.today_in_japan(),
+                justification: String::new(),
+            },
+            Some(("入退室記録.csv", "text/csv", "日付,氏名\n".as_bytes())),
+            "test",
+            &at,
+        )
+        .await
+        .unwrap();
+    h.store
+        .add_policy_review(
+            &mamori_store::NewReview {
+                // Long ago, so that the regulation is overdue for its next review.
+                reviewed_on: chrono::NaiveDate::from_ymd_opt(2024, 10, 1).unwrap(),
+                trigger: ReviewTrigger::Periodic,
+                risks: vec!["SYS:SYS1:T-01".into()],
+                decision: "定期見直し".into(),
+                document_id: Some("kitei".into()),
+                document_version: Some(2),
+            },
+            "test",
+            &at,
+        )
+        .await
+        .unwrap();
+}
+
+/// A multipart/form-data body: text fields, then optionally one file.
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----mamori-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((name, file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Harness {
+    /// POST a multipart form as a signed-in browser.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        b: &Browser,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> Response {
+        let (content_type, body) = multipart(fields, file);
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::COOKIE, format!("mamori_session={}", b.cookie))
+            .body(Body::from(body))
+            .unwrap();
+        self.request(req).await
+    }
+
+    /// The raw bytes of a GET (for downloads).
+    pub async fn get_bytes(&self, path: &str, b: &Browser) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let req = Request::get(path)
+            .header(header::COOKIE, format!("mamori_session={}", b.cookie))
+            .body(Body::empty())
+            .unwrap();
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, bytes.to_vec())
+    }
+}
