@@ -65,6 +65,26 @@ fn is_amendment_note(inner: &str) -> bool {
             || inner.ends_with("削除"))
 }
 
+/// Whether every parenthesis in `inner` closes inside it, so that the outer pair encloses the
+/// whole line: a caption may hold a parenthetical (（監査（外部監査を含む。）の実施）), while
+/// "（甲）及び（乙）" is two groups, not a caption.
+fn balanced(inner: &str) -> bool {
+    let mut depth = 0i32;
+    for c in inner.chars() {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
 fn classify(line: &str) -> Line<'_> {
     let compact: String = line.chars().filter(|c| !is_space(*c)).collect();
     if let Some(rest) = compact.strip_prefix("附則") {
@@ -78,7 +98,7 @@ fn classify(line: &str) -> Line<'_> {
         }
     }
     if let Some(inner) = strip_parens(line)
-        && !inner.contains(['（', '）', '(', ')'])
+        && balanced(inner)
     {
         if is_amendment_note(inner) {
             return Line::Amendment(inner.to_string());
@@ -569,6 +589,11 @@ mod tests {
             Line::Text("第２条第４号中「能代市")
         );
         assert_eq!(classify("（趣旨）"), Line::Caption("趣旨".into()));
+        assert_eq!(
+            classify("（情報セキュリティ監査（外部監査を含む。）の実施）"),
+            Line::Caption("情報セキュリティ監査（外部監査を含む。）の実施".into())
+        );
+        assert!(!matches!(classify("（甲）及び（乙）"), Line::Caption(_)));
         assert_eq!(
             classify("（令６訓令８・一部改正）"),
             Line::Amendment("令６訓令８・一部改正".into())

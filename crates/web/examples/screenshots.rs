@@ -83,6 +83,22 @@ async fn take_all(b: &Session, server: &DemoServer, out: &Path) -> webdriver::Re
         }
     }
     files.extend(import_and_settings(b, server, out).await?);
+    // The policy library, 新旧対照, the risk register with its heat map, measures and threats.
+    let policy_pages = [
+        ("/policy", "12-policy.png", false),
+        (
+            "/policy/kitei/diff?from=1&to=2",
+            "13-policy-diff.png",
+            false,
+        ),
+        ("/risks", "14-risks.png", true),
+        ("/measures", "15-measures.png", false),
+        ("/threats", "16-threats.png", false),
+    ];
+    for (path, name, full) in policy_pages {
+        b.goto(&server.url(path)).await?;
+        files.push(shot(b, out, name, full).await?);
+    }
     Ok(files)
 }
 
@@ -140,8 +156,8 @@ async fn import_and_settings(
     )?;
     let mut files = Vec::new();
     for (file, name) in [
-        (&bad, "08-import-errors.png"),
-        (&good, "09-import-preview.png"),
+        (&bad, "09-import-errors.png"),
+        (&good, "10-import-preview.png"),
     ] {
         b.goto(&server.url("/assets/import")).await?;
         b.find("input[name=file]")
@@ -153,7 +169,7 @@ async fn import_and_settings(
         files.push(shot(b, out, name, true).await?);
     }
     b.goto(&server.url("/settings")).await?;
-    files.push(shot(b, out, "10-settings.png", false).await?);
+    files.push(shot(b, out, "11-settings.png", false).await?);
     Ok(files)
 }
 

@@ -521,6 +521,10 @@ impl DemoServer {
         mamori_app::demo::seed(&store, asset_count, 1, &scheme, &actor, now)
             .await
             .map_err(|e| format!("seed: {e}"))?;
+        // As `mamori demo`: the policy library, threats, measures and risk register too.
+        mamori_app::demo_policy::seed(&store, &actor, now)
+            .await
+            .map_err(|e| format!("seed policy: {}", e.message(mamori_core::Lang::En)))?;
         let accounts = mamori_web::accounts::demo_accounts(&store, &actor, now, &mut rand::rng())
             .await
             .map_err(|e| format!("demo accounts: {e}"))?;
