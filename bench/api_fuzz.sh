@@ -43,6 +43,8 @@ done
 
 echo "schemathesis $("$venv/bin/st" --version | awk '{print $NF}') against $base as a $role (staff $staff), up to $examples examples per operation"
 status=0
+# Run from the temporary directory: schemathesis leaves its cache in the working directory.
+cd "$work"
 "$venv/bin/st" run "$base/api/v1/openapi.json" \
   --url "$base/api/v1" \
   --header "Authorization: Bearer $token" \
