@@ -103,7 +103,7 @@ pub async fn list(
     };
     let page_model = AssetListPage {
         may_create: crate::edit::may_create_in(&policy, &viewer, org, &world.systems),
-        p: viewer.chrome(&org, "assets"),
+        p: viewer.chrome(org, "assets"),
         total,
         first,
         last,
