@@ -2,7 +2,9 @@
 # Fuzz the JSON API against its own OpenAPI document with schemathesis (issue #3): seeds a demo
 # city, makes an API token for a person of the given 第5条 role, starts `mamori serve` and runs
 # schemathesis on every operation (valid and invalid inputs). Fails on any 5xx, on a response
-# that does not match the document, or on an undocumented status code.
+# that does not match the document, or on an undocumented status code. (positive_data_acceptance
+# is left out: department and classification codes are the organisation's own data, so the document
+# describes them as strings, and a code the organisation does not have is rightly a 400.)
 # Usage: bench/api_fuzz.sh [ROLE] [MAX_EXAMPLES]   (defaults: security-administrator, 300)
 # schemathesis is installed from PyPI into target/st-venv on first use.
 set -euo pipefail
@@ -41,10 +43,13 @@ done
 
 echo "schemathesis $("$venv/bin/st" --version | awk '{print $NF}') against $base as a $role (staff $staff), up to $examples examples per operation"
 status=0
+# Run from the temporary directory: schemathesis leaves its cache in the working directory.
+cd "$work"
 "$venv/bin/st" run "$base/api/v1/openapi.json" \
   --url "$base/api/v1" \
   --header "Authorization: Bearer $token" \
   --checks all \
+  --exclude-checks positive_data_acceptance \
   --mode all \
   --max-examples "$examples" \
   --generation-database ':memory:' \

@@ -423,6 +423,57 @@ fn databases_that_cannot_be_opened() {
 }
 
 #[test]
+fn user_token_prints_a_token_once_and_stores_only_its_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let db = db.to_str().unwrap();
+    ok(mamori("C", &["seed-demo", "--assets", "10", "--db", db]));
+    let roles = ok(mamori("C", &["org", "roles", "--json", "--db", db]));
+    let roles: serde_json::Value = serde_json::from_str(&roles.stdout).unwrap();
+    let ciso = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["role"] == "ciso")
+        .unwrap()["staff"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(mamori(
+        "C",
+        &["user", "add", "boss", "--staff", &ciso, "--db", db],
+    ));
+    let run = ok(ja(&[
+        "user",
+        "token",
+        "boss",
+        "--name",
+        "夜間集計",
+        "--db",
+        db,
+    ]));
+    let token = run.stdout.trim();
+    assert!(token.starts_with("mamori_") && token.len() == 71, "{token}");
+    assert!(
+        run.stderr.contains("二度と表示されません"),
+        "{}",
+        run.stderr
+    );
+    // Only the hash is in the database file.
+    let bytes = std::fs::read(dir.path().join("m.db")).unwrap();
+    let wal = std::fs::read(dir.path().join("m.db-wal")).unwrap_or_default();
+    for file in [&bytes, &wal] {
+        assert!(!file.windows(token.len()).any(|w| w == token.as_bytes()));
+    }
+    let bad = ja(&["user", "token", "boss", "--name", "  ", "--db", db]);
+    assert_ne!(bad.code, 0);
+    assert!(bad.stdout.is_empty());
+    let unknown = ja(&["user", "token", "nobody", "--db", db]);
+    assert_ne!(unknown.code, 0);
+    assert!(unknown.stdout.is_empty());
+}
+
+#[test]
 fn init_then_list_filters() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");

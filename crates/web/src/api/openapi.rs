@@ -5,6 +5,18 @@ use super::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 use axum::Json;
 use serde_json::{Value, json};
 
+const KINDS: [&str; 7] = [
+    "network",
+    "system",
+    "equipment",
+    "media",
+    "information",
+    "printed",
+    "system-document",
+];
+const ZONES: [&str; 4] = ["mynumber", "lgwan", "internet", "external"];
+const STATUSES: [&str; 2] = ["in-use", "disposed"];
+
 pub async fn document() -> Json<Value> {
     Json(openapi())
 }
@@ -16,6 +28,20 @@ fn string_param(name: &str, description: &str) -> Value {
         "required": false,
         "description": description,
         "schema": { "type": "string" },
+    })
+}
+
+/// A query parameter with a fixed set of values; empty means "not given" (as from a form's
+/// "any" choice), so the empty string is one of them.
+fn enum_param(name: &str, values: &[&str], description: &str) -> Value {
+    let mut allowed = vec![""];
+    allowed.extend_from_slice(values);
+    json!({
+        "name": name,
+        "in": "query",
+        "required": false,
+        "description": description,
+        "schema": { "type": "string", "enum": allowed },
     })
 }
 
@@ -99,7 +125,7 @@ fn schemas() -> Value {
                     "properties": {
                         "code": {
                             "type": "string",
-                            "enum": ["unauthorized", "forbidden", "not_found", "bad_request", "method_not_allowed", "busy", "internal"],
+                            "enum": ["unauthorized", "forbidden", "not_found", "bad_request", "too_large", "method_not_allowed", "busy", "internal"],
                         },
                         "message": { "type": "string", "description": "日本語 / English; no internals" },
                     },
@@ -160,15 +186,15 @@ fn schemas() -> Value {
         },
         "AssetKind": {
             "type": "string",
-            "enum": ["network", "system", "equipment", "media", "information", "printed", "system-document"],
+            "enum": KINDS,
             "description": "第2条第3号の区分 / kind of asset by 第2条第3号",
         },
         "Zone": {
             "type": "string",
-            "enum": ["mynumber", "lgwan", "internet", "external"],
+            "enum": ZONES,
             "description": "ネットワーク区分（三層分離） / network tier",
         },
-        "AssetStatus": { "type": "string", "enum": ["in-use", "disposed"] },
+        "AssetStatus": { "type": "string", "enum": STATUSES },
         "Department": {
             "type": "object",
             "required": ["code", "name", "kind", "parent"],
@@ -243,33 +269,36 @@ fn asset_filters() -> Vec<Value> {
         ),
         string_param(
             "dept",
-            "所管課コード（配下の組織を含む）。未知のコードは 400。 / department code, including everything below it; unknown codes are a 400",
+            "所管課コード（配下の組織を含む）。この組織に無いコードは 400。 / department code of this organisation, including everything below it; any other code is a 400",
         ),
-        string_param(
+        enum_param(
             "zone",
-            "ネットワーク区分: mynumber, lgwan, internet, external（詳細を見られる資産のみ一致） / network tier; only assets seen in full match",
+            &ZONES,
+            "ネットワーク区分（詳細を見られる資産のみ一致） / network tier; only assets seen in full match",
         ),
         string_param(
             "c",
-            "機密性の区分コード（例 3A, 2） / confidentiality level code",
-        ),
-        string_param("i", "完全性の区分コード / integrity level code"),
-        string_param("a", "可用性の区分コード / availability level code"),
-        string_param(
-            "kind",
-            "種別: network, system, equipment, media, information, printed, system-document",
+            "機密性の区分コード（例 3A, 2。この組織の分類基準に無いコードは 400） / confidentiality level code of this organisation's scheme; any other is a 400",
         ),
         string_param(
+            "i",
+            "完全性の区分コード（同上） / integrity level code (as above)",
+        ),
+        string_param(
+            "a",
+            "可用性の区分コード（同上） / availability level code (as above)",
+        ),
+        enum_param("kind", &KINDS, "種別 / kind of asset"),
+        enum_param(
             "status",
-            "状態: in-use, disposed（詳細を見られる資産のみ一致） / only assets seen in full match",
+            &STATUSES,
+            "状態（詳細を見られる資産のみ一致） / status; only assets seen in full match",
         ),
-        json!({
-            "name": "sort",
-            "in": "query",
-            "required": false,
-            "description": "並び順 / order: id, name, dept, c (機密性の高い順), review (見直し期限の近い順)",
-            "schema": { "type": "string", "enum": ["id", "name", "dept", "c", "review"], "default": "id" },
-        }),
+        enum_param(
+            "sort",
+            &["id", "name", "dept", "c", "review"],
+            "並び順（既定は id） / order (default id): id, name, dept, c (機密性の高い順 / highest confidentiality first), review (見直し期限の近い順 / soonest review first)",
+        ),
     ];
     params.extend(paging_params());
     params
