@@ -1,6 +1,6 @@
 //! The asset register (情報資産台帳) in the database.
 
-use crate::audit::{AuditRecord, append, lock_head};
+use crate::audit::AuditRecord;
 use crate::sql::{batch_rows, get_bool, values_placeholders};
 use crate::{Backend, Result, Store, StoreError};
 use chrono::NaiveDate;
@@ -203,8 +203,7 @@ impl Store {
         dry_run: bool,
         guard: ImportGuard<'_>,
     ) -> Result<ImportOutcome> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let existing = assets_by_id(
             &mut tx,
             self.backend,
@@ -252,8 +251,7 @@ impl Store {
             writes.push(after);
         }
         upsert(&mut tx, self.backend, &writes, scheme, at).await?;
-        append(&mut tx, self.backend, head, at, actor, records).await?;
-        tx.commit().await?;
+        head.commit(tx, at, actor, records).await?;
         let summary = &outcome.summary;
         if summary.created + summary.updated >= ANALYZE_AFTER {
             // Fresh statistics let the planner pick the page-walking index for listings.
@@ -275,12 +273,9 @@ impl Store {
         let after = to_json_value(&serde_json::json!({
             "format": format, "filter": filter, "rows": rows
         }))?;
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        let (tx, head) = self.begin_audited().await?;
+        head.commit(
+            tx,
             at,
             actor,
             vec![AuditRecord {
@@ -292,7 +287,6 @@ impl Store {
             }],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 

@@ -103,7 +103,7 @@ pub fn entry_hash(
 
 /// Take the chain head's lock before anything else in a write transaction. Being the first
 /// statement, it also takes SQLite's write lock up front, so concurrent writers wait rather than fail.
-pub(crate) async fn lock_head(tx: &mut Transaction<'_, Any>) -> Result<(i64, String)> {
+async fn lock_head(tx: &mut Transaction<'_, Any>) -> Result<(i64, String)> {
     sqlx::query("UPDATE audit_head SET last_seq = last_seq WHERE id = 1")
         .execute(&mut **tx)
         .await?;
@@ -113,8 +113,45 @@ pub(crate) async fn lock_head(tx: &mut Transaction<'_, Any>) -> Result<(i64, Str
     Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
+/// The audit chain head as a write transaction took it: the one way every store write ends.
+/// `Store::begin_audited` locks it (serialising writers); `commit` appends the write's audit
+/// records after it and commits, so a change and its audit entries land together or not at all.
+pub(crate) struct AuditHead {
+    head: (i64, String),
+    backend: Backend,
+}
+
+impl AuditHead {
+    pub(crate) async fn commit(
+        self,
+        mut tx: Transaction<'static, Any>,
+        at: &str,
+        actor: &str,
+        records: Vec<AuditRecord>,
+    ) -> Result<()> {
+        append(&mut tx, self.backend, self.head, at, actor, records).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Begin a write: a transaction that holds the audit chain head until [`AuditHead::commit`].
+    pub(crate) async fn begin_audited(&self) -> Result<(Transaction<'static, Any>, AuditHead)> {
+        let mut tx = self.pool.begin().await?;
+        let head = lock_head(&mut tx).await?;
+        Ok((
+            tx,
+            AuditHead {
+                head,
+                backend: self.backend,
+            },
+        ))
+    }
+}
+
 /// Append records after [`lock_head`] in the same transaction.
-pub(crate) async fn append(
+async fn append(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     head: (i64, String),

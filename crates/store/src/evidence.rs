@@ -1,6 +1,6 @@
 //! Network verification results kept as dated evidence.
 
-use crate::audit::{AuditRecord, append, lock_head};
+use crate::audit::AuditRecord;
 use crate::{Result, Store};
 use serde::Serialize;
 use sqlx::Row;
@@ -51,8 +51,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let next: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM network_evidence")
             .fetch_one(&mut *tx)
             .await?
@@ -72,10 +71,8 @@ impl Store {
         .await?;
         let after =
             serde_json::json!({ "inventory": e.inventory_name, "verdict": e.verdict }).to_string();
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![AuditRecord {
@@ -87,7 +84,6 @@ impl Store {
             }],
         )
         .await?;
-        tx.commit().await?;
         Ok(next)
     }
 

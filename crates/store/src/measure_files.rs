@@ -1,6 +1,6 @@
 //! Evidence files of measure statuses (第6条), kept in the database with their SHA-256.
 
-use crate::audit::{AuditRecord, append, lock_head};
+use crate::audit::AuditRecord;
 use crate::{Result, Store, StoreError};
 use mamori_core::measures::StatusScope;
 use serde::Serialize;
@@ -116,8 +116,7 @@ impl Store {
         at: &str,
     ) -> Result<i64> {
         let (kind, code) = scope_columns(scope);
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let status = sqlx::query(
             "SELECT 1 FROM measure_status WHERE measure = $1 AND scope_kind = $2 AND scope_code = $3",
         )
@@ -144,8 +143,7 @@ impl Store {
         )
         .await?;
         let id = record.entity_id.parse().unwrap_or_default();
-        append(&mut tx, self.backend, head, at, actor, vec![record]).await?;
-        tx.commit().await?;
+        head.commit(tx, at, actor, vec![record]).await?;
         Ok(id)
     }
 
@@ -166,8 +164,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<Option<(EvidenceFile, Vec<u8>)>> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS}, content FROM measure_evidence WHERE id = $1"
         ))
@@ -179,10 +176,8 @@ impl Store {
         };
         let file = from_row(&row)?;
         let content: Vec<u8> = row.try_get(10)?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![AuditRecord {
@@ -194,7 +189,6 @@ impl Store {
             }],
         )
         .await?;
-        tx.commit().await?;
         Ok(Some((file, content)))
     }
 }

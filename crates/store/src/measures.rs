@@ -1,6 +1,6 @@
 //! Implementation status of 第6条's measures, per department or information system.
 
-use crate::audit::{AuditRecord, append, lock_head};
+use crate::audit::AuditRecord;
 use crate::{Result, Store, StoreError};
 use chrono::NaiveDate;
 use mamori_core::measures::{ImplementationStatus, StatusRecord, StatusScope};
@@ -50,8 +50,7 @@ impl Store {
                 "「対象外」とする理由（--justification）を記録してください。".into(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let (kind, code) = scope_columns(&record.scope);
         let table = if kind == "department" {
             "departments"
@@ -117,8 +116,7 @@ impl Store {
                 .await?,
             );
         }
-        append(&mut tx, self.backend, head, at, actor, records).await?;
-        tx.commit().await?;
+        head.commit(tx, at, actor, records).await?;
         Ok(())
     }
 

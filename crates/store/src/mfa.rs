@@ -5,7 +5,6 @@
 //! a step is accepted only if it is newer than the last one, a recovery code only if unused, in the
 //! same transaction as what the factor unlocks. Every step is audited; secrets and codes never are.
 
-use crate::audit::{append, lock_head};
 use crate::sql::get_bool;
 use crate::users::{missing_user, record, user_in};
 use crate::{Result, Store, StoreError};
@@ -132,8 +131,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         user_in(&mut tx, login)
             .await?
             .ok_or_else(|| missing_user(login))?;
@@ -157,16 +155,13 @@ impl Store {
         .bind(at)
         .execute(&mut *tx)
         .await?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![record("mfa-enrol-start", "user", login, None, None)],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -182,8 +177,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let done = sqlx::query(
             "UPDATE user_mfa SET confirmed = $1, last_step = $2, confirmed_at = $3 WHERE login = $4 AND secret = $5 AND confirmed = $6",
         )
@@ -211,10 +205,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![record(
@@ -226,7 +218,6 @@ impl Store {
             )],
         )
         .await?;
-        tx.commit().await?;
         Ok(true)
     }
 
@@ -241,8 +232,7 @@ impl Store {
         expires_at: &str,
         at: &str,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let pending = sqlx::query(
             "UPDATE sessions SET mfa_pending = $1, expires_at = $2, last_seen = $3 WHERE token_hash = $4 AND login = $5 AND mfa_pending = $6",
         )
@@ -262,10 +252,8 @@ impl Store {
             .bind(login)
             .execute(&mut *tx)
             .await?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             &format!("web:{login}"),
             vec![record(
@@ -277,7 +265,6 @@ impl Store {
             )],
         )
         .await?;
-        tx.commit().await?;
         Ok(true)
     }
 
@@ -293,8 +280,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         user_in(&mut tx, login)
             .await?
             .ok_or_else(|| missing_user(login))?;
@@ -320,10 +306,8 @@ impl Store {
             .bind(true)
             .execute(&mut *tx)
             .await?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![record(
@@ -335,7 +319,6 @@ impl Store {
             )],
         )
         .await?;
-        tx.commit().await?;
         Ok(true)
     }
 }

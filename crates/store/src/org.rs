@@ -1,6 +1,6 @@
 //! The organisation: its settings, departments, staff, information systems and 第5条 appointments.
 
-use crate::audit::{AuditRecord, append, lock_head};
+use crate::audit::AuditRecord;
 use crate::sql::{get_bool, insert_batches};
 use crate::{Result, Store, StoreError};
 use mamori_core::org::{DepartmentTree, RoleAssignment, RoleScope};
@@ -49,8 +49,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         if let Some(row) = sqlx::query("SELECT name FROM organisation")
             .fetch_optional(&mut *tx)
             .await?
@@ -71,10 +70,8 @@ impl Store {
         let after = json(&serde_json::json!({
             "name": name, "scheme": scheme.id, "model_variant": variant.id()
         }))?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![AuditRecord {
@@ -86,7 +83,6 @@ impl Store {
             }],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -110,8 +106,7 @@ impl Store {
 
     /// Replace the scheme's texts (labels, definitions, handling). Levels themselves cannot change.
     pub async fn update_scheme(&self, edited: &Scheme, actor: &str, at: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let row = sqlx::query("SELECT scheme_json FROM organisation")
             .fetch_optional(&mut *tx)
             .await?
@@ -130,10 +125,8 @@ impl Store {
             .bind(&after)
             .execute(&mut *tx)
             .await?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![AuditRecord {
@@ -145,7 +138,6 @@ impl Store {
             }],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -162,8 +154,7 @@ impl Store {
         if name.is_empty() {
             return Err(StoreError::Invalid("団体名が空です。".into()));
         }
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let row = sqlx::query("SELECT name, scheme_json, model_variant FROM organisation")
             .fetch_optional(&mut *tx)
             .await?
@@ -210,15 +201,13 @@ impl Store {
         .bind(&new_scheme_json)
         .execute(&mut *tx)
         .await?;
-        append(&mut tx, self.backend, head, at, actor, records).await?;
-        tx.commit().await?;
+        head.commit(tx, at, actor, records).await?;
         Ok(true)
     }
 
     /// Add departments, staff, systems and appointments, each with an audit entry. All or nothing.
     pub async fn add_org_data(&self, data: &OrgData, actor: &str, at: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         // Parents must exist before children: insert the tree top-down.
         let mut existing = self.departments_in(&mut tx).await?;
         existing.extend(data.departments.iter().cloned());
@@ -304,8 +293,7 @@ impl Store {
                 json(a)?,
             ));
         }
-        append(&mut tx, self.backend, head, at, actor, records).await?;
-        tx.commit().await?;
+        head.commit(tx, at, actor, records).await?;
         Ok(())
     }
 

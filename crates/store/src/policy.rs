@@ -1,6 +1,6 @@
 //! Policy documents (第9条・第10条) and their versions.
 
-use crate::audit::{AuditRecord, append, lock_head};
+use crate::audit::AuditRecord;
 use crate::{Result, Store, StoreError};
 use chrono::NaiveDate;
 use mamori_core::policy_doc::{DocumentTier, DocumentVersion, VersionState};
@@ -57,8 +57,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<u32> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let mut records = Vec::new();
         let existing = sqlx::query("SELECT tier FROM policy_documents WHERE id = $1")
             .bind(&document.id)
@@ -128,8 +127,7 @@ impl Store {
             }))
             .ok(),
         });
-        append(&mut tx, self.backend, head, at, actor, records).await?;
-        tx.commit().await?;
+        head.commit(tx, at, actor, records).await?;
         Ok(version)
     }
 
@@ -146,8 +144,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<DocumentVersion> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let row = sqlx::query("SELECT state, instrument, effective, change_summary FROM policy_versions WHERE document_id = $1 AND version = $2")
             .bind(document_id)
             .bind(i64::from(version))
@@ -213,8 +210,7 @@ impl Store {
             before: serde_json::to_string(&before).ok(),
             after: serde_json::to_string(&current).ok(),
         });
-        append(&mut tx, self.backend, head, at, actor, records).await?;
-        tx.commit().await?;
+        head.commit(tx, at, actor, records).await?;
         Ok(current)
     }
 
@@ -338,8 +334,7 @@ impl Store {
                 "見直しの周期は1〜120か月で指定してください。".into(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let before: i64 = sqlx::query("SELECT review_months FROM policy_documents WHERE id = $1")
             .bind(document_id)
             .fetch_optional(&mut *tx)
@@ -354,10 +349,8 @@ impl Store {
             .bind(document_id)
             .execute(&mut *tx)
             .await?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![AuditRecord {
@@ -369,7 +362,6 @@ impl Store {
             }],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -381,12 +373,9 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        let (tx, head) = self.begin_audited().await?;
+        head.commit(
+            tx,
             at,
             actor,
             vec![AuditRecord {
@@ -398,7 +387,6 @@ impl Store {
             }],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }

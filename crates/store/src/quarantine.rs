@@ -1,7 +1,7 @@
 //! The 無害化 quarantine (第2条第13号): what the relay kept, and the release workflow on it.
 //! The bytes stay in the relay's spool; this is the record, with every step in the audit log.
 
-use crate::audit::{AuditRecord, append, lock_head};
+use crate::audit::AuditRecord;
 use crate::{Result, Store, StoreError};
 use serde::Serialize;
 use sqlx::Row;
@@ -167,8 +167,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let existing = sqlx::query("SELECT id FROM quarantine_items WHERE quarantine_id = $1")
             .bind(q.quarantine_id)
             .fetch_optional(&mut *tx)
@@ -215,10 +214,8 @@ impl Store {
             "retain_until": q.retain_until,
         })
         .to_string();
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![AuditRecord {
@@ -230,7 +227,6 @@ impl Store {
             }],
         )
         .await?;
-        tx.commit().await?;
         Ok(next)
     }
 
@@ -379,8 +375,7 @@ impl Store {
         extra: &str,
         values: &[&str],
     ) -> Result<QuarantineItem> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM quarantine_items WHERE id = $1"
         ))
@@ -421,10 +416,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let after = from_row(&after_row)?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![AuditRecord {
@@ -436,7 +429,6 @@ impl Store {
             }],
         )
         .await?;
-        tx.commit().await?;
         Ok(after)
     }
 }

@@ -2,7 +2,7 @@
 //! policy version it led to. A review naming a document also counts as that document's review
 //! (its next due date moves on).
 
-use crate::audit::{AuditRecord, append, lock_head};
+use crate::audit::AuditRecord;
 use crate::{Result, Store, StoreError};
 use chrono::NaiveDate;
 use mamori_core::policy_doc::ReviewTrigger;
@@ -75,8 +75,7 @@ impl Store {
                 "版を指定するときは文書も指定してください。".into(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let mut records = Vec::new();
         if let Some(doc) = &new.document_id {
             let found = match new.document_version {
@@ -159,8 +158,7 @@ impl Store {
             before: None,
             after: serde_json::to_string(&review).ok(),
         });
-        append(&mut tx, self.backend, head, at, actor, records).await?;
-        tx.commit().await?;
+        head.commit(tx, at, actor, records).await?;
         Ok(id)
     }
 
@@ -220,8 +218,7 @@ impl Store {
             ));
         }
         let before = self.procedure_readers().await?;
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         sqlx::query("DELETE FROM procedure_readers")
             .execute(&mut *tx)
             .await?;
@@ -237,10 +234,8 @@ impl Store {
         let ids_of = |roles: &[mamori_core::Role]| {
             roles.iter().map(|r| r.id().to_string()).collect::<Vec<_>>()
         };
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![AuditRecord {
@@ -254,7 +249,6 @@ impl Store {
             }],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! 第3条's threat catalogue and 第8条's risk register.
 
-use crate::audit::{AuditRecord, append, lock_head};
+use crate::audit::AuditRecord;
 use crate::sql::get_bool;
 use crate::{Result, Store, StoreError};
 use mamori_core::risk::{Acceptance, Risk, Treatment};
@@ -69,8 +69,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<usize> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let existing: Vec<String> = sqlx::query("SELECT id FROM threats")
             .fetch_all(&mut *tx)
             .await?
@@ -99,8 +98,7 @@ impl Store {
             });
         }
         let added = records.len();
-        append(&mut tx, self.backend, head, at, actor, records).await?;
-        tx.commit().await?;
+        head.commit(tx, at, actor, records).await?;
         Ok(added)
     }
 
@@ -116,8 +114,7 @@ impl Store {
                 "脅威が主に損なうもの（機密性・完全性・可用性）を一つ以上選んでください。".into(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let before = threats_in(&mut tx)
             .await?
             .into_iter()
@@ -137,10 +134,8 @@ impl Store {
         .bind(affects.join(","))
         .execute(&mut *tx)
         .await?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![AuditRecord {
@@ -152,7 +147,6 @@ impl Store {
             }],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -198,8 +192,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<RiskSaveSummary> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let existing = risks_in(&mut tx).await?;
         let mut summary = RiskSaveSummary::default();
         let mut records = Vec::new();
@@ -251,8 +244,7 @@ impl Store {
                 after: serde_json::to_string(r).ok(),
             });
         }
-        append(&mut tx, self.backend, head, at, actor, records).await?;
-        tx.commit().await?;
+        head.commit(tx, at, actor, records).await?;
         Ok(summary)
     }
 

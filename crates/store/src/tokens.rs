@@ -2,7 +2,7 @@
 //! stored. Creating and revoking are audited; the "last used" heartbeat is not (like a session's
 //! "last seen", it records nothing anyone decided).
 
-use crate::audit::{AuditRecord, append, lock_head};
+use crate::audit::AuditRecord;
 use crate::{Result, Store, StoreError};
 use sqlx::Row;
 
@@ -53,8 +53,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let user = sqlx::query("SELECT login FROM users WHERE login = $1")
             .bind(login)
             .fetch_optional(&mut *tx)
@@ -81,16 +80,8 @@ impl Store {
         .await?;
         // The hash is not recorded: the audit log is readable by auditors.
         let after = serde_json::json!({ "login": login, "name": name }).to_string();
-        append(
-            &mut tx,
-            self.backend,
-            head,
-            at,
-            actor,
-            vec![record("create", id, after)],
-        )
-        .await?;
-        tx.commit().await?;
+        head.commit(tx, at, actor, vec![record("create", id, after)])
+            .await?;
         Ok(id)
     }
 
@@ -125,8 +116,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM api_tokens WHERE id = $1 AND login = $2 AND revoked_at IS NULL"
         ))
@@ -143,16 +133,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let after = serde_json::json!({ "login": token.login, "name": token.name }).to_string();
-        append(
-            &mut tx,
-            self.backend,
-            head,
-            at,
-            actor,
-            vec![record("revoke", id, after)],
-        )
-        .await?;
-        tx.commit().await?;
+        head.commit(tx, at, actor, vec![record("revoke", id, after)])
+            .await?;
         Ok(true)
     }
 

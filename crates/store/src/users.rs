@@ -5,7 +5,7 @@
 //! assets are written to the audit log. A session's "last seen" heartbeat is not: it changes on every
 //! request and records nothing anyone decided.
 
-use crate::audit::{AuditRecord, append, lock_head};
+use crate::audit::AuditRecord;
 use crate::sql::get_bool;
 use crate::{Result, Store, StoreError};
 use serde::Serialize;
@@ -141,8 +141,7 @@ impl Store {
     /// Create an account for a member of staff. Fails if the login is taken, the member of staff
     /// does not exist or already has an account.
     pub async fn create_user(&self, new: &NewUser<'_>, actor: &str, at: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let staff = sqlx::query("SELECT id FROM staff WHERE id = $1")
             .bind(new.staff)
             .fetch_optional(&mut *tx)
@@ -186,10 +185,8 @@ impl Store {
         let created = user_in(&mut tx, new.login)
             .await?
             .ok_or_else(|| missing_user(new.login))?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![record(
@@ -201,7 +198,6 @@ impl Store {
             )],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -230,8 +226,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         user_in(&mut tx, login)
             .await?
             .ok_or_else(|| missing_user(login))?;
@@ -249,16 +244,13 @@ impl Store {
             .bind(keep.unwrap_or(""))
             .execute(&mut *tx)
             .await?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![record("change-password", "user", login, None, None)],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -270,8 +262,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let before = user_in(&mut tx, login)
             .await?
             .ok_or_else(|| missing_user(login))?;
@@ -293,10 +284,8 @@ impl Store {
             disabled,
             ..before.clone()
         };
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![record(
@@ -308,7 +297,6 @@ impl Store {
             )],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -320,8 +308,7 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let before = user_in(&mut tx, login)
             .await?
             .ok_or_else(|| missing_user(login))?;
@@ -337,10 +324,8 @@ impl Store {
             lang: lang.to_string(),
             ..before.clone()
         };
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             actor,
             vec![record(
@@ -352,7 +337,6 @@ impl Store {
             )],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -390,8 +374,7 @@ impl Store {
         locked_until: Option<&str>,
         at: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE login = $3")
             .bind(failed_logins)
             .bind(locked_until)
@@ -416,24 +399,20 @@ impl Store {
         } else {
             "sign-in-failed"
         };
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             &format!("web:{login}"),
             vec![record(action, "user", login, None, Some(detail))],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
     /// A successful sign-in (or its password step, when `mfa_pending`): clear the failure count and
     /// store the new session.
     pub async fn start_session(&self, session: &SessionRecord, at: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         // The failure count is cleared only by a complete sign-in: wrong codes after a right
         // password keep counting toward the lockout across attempts.
         if !session.mfa_pending {
@@ -464,16 +443,13 @@ impl Store {
         } else {
             "sign-in"
         };
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             &format!("web:{}", session.login),
             vec![record(action, "user", &session.login, None, None)],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -503,8 +479,7 @@ impl Store {
         reason: &'static str,
         at: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
+        let (mut tx, head) = self.begin_audited().await?;
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1");
         let row = sqlx::query(&sql)
             .bind(token_hash)
@@ -517,33 +492,26 @@ impl Store {
             .bind(token_hash)
             .execute(&mut *tx)
             .await?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        head.commit(
+            tx,
             at,
             &format!("web:{}", session.login),
             vec![record(reason, "user", &session.login, None, None)],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
     /// Record that someone saw the details of an asset (required for 機密性3-class assets).
     pub async fn record_asset_view(&self, asset_id: &str, actor: &str, at: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let head = lock_head(&mut tx).await?;
-        append(
-            &mut tx,
-            self.backend,
-            head,
+        let (tx, head) = self.begin_audited().await?;
+        head.commit(
+            tx,
             at,
             actor,
             vec![record("view", "asset", asset_id, None, None)],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }
