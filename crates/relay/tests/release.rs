@@ -98,7 +98,20 @@ async fn approved_original_is_delivered_and_expired_one_purged() {
     assert_eq!(sent.delivered.len(), 1, "{sent:?}");
     assert!(wait_for(Duration::from_secs(10), || sink.received().len() == 1).await);
     let sanitised = sink.received()[0].text();
-    assert!(!sanitised.contains("X-Mamori-Released"));
+    // Delivered sanitised: the zip itself (its first base64 line) is not in the message.
+    let first_line: String = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .encode(&bomb)
+            .chars()
+            .take(76)
+            .collect()
+    };
+    assert!(sanitised.contains("X-Mamori-Sanitized"), "{sanitised}");
+    assert!(
+        !sanitised.contains(&first_line),
+        "the zip must not be delivered"
+    );
 
     // Recorded in the store, held.
     let mut items = Vec::new();

@@ -162,10 +162,6 @@ impl ImportPlan {
     }
 }
 
-fn to_json_value(v: &serde_json::Value) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
 fn to_json(a: &Asset) -> Result<String> {
     serde_json::to_string(a).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -270,9 +266,10 @@ impl Store {
         actor: &str,
         at: &str,
     ) -> Result<()> {
-        let after = to_json_value(&serde_json::json!({
+        let after = serde_json::json!({
             "format": format, "filter": filter, "rows": rows
-        }))?;
+        })
+        .to_string();
         let (tx, head) = self.begin_audited().await?;
         head.commit(
             tx,

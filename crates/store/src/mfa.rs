@@ -111,6 +111,17 @@ impl Store {
         row.as_ref().map(mfa_from_row).transpose()
     }
 
+    /// The logins with a confirmed authenticator, for listing accounts in one query.
+    pub async fn confirmed_mfa_logins(&self) -> Result<std::collections::HashSet<String>> {
+        let rows = sqlx::query("SELECT login FROM user_mfa WHERE confirmed = $1")
+            .bind(true)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>(0)?))
+            .collect()
+    }
+
     /// How many of the account's recovery codes are still unused.
     pub async fn unused_recovery_codes(&self, login: &str) -> Result<i64> {
         let row = sqlx::query(

@@ -3,7 +3,7 @@
 //! "last seen", it records nothing anyone decided).
 
 use crate::audit::AuditRecord;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store};
 use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,16 +54,9 @@ impl Store {
         at: &str,
     ) -> Result<i64> {
         let (mut tx, head) = self.begin_audited().await?;
-        let user = sqlx::query("SELECT login FROM users WHERE login = $1")
-            .bind(login)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if user.is_none() {
-            return Err(StoreError::NotFound {
-                entity: "user",
-                id: login.to_string(),
-            });
-        }
+        crate::users::user_in(&mut tx, login)
+            .await?
+            .ok_or_else(|| crate::users::missing_user(login))?;
         let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM api_tokens")
             .fetch_one(&mut *tx)
             .await?

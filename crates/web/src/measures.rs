@@ -3,6 +3,7 @@
 //! dated notes and evidence files (kept in the database, downloads audited), and the statement of
 //! applicability as xlsx.
 
+use crate::assets::content_disposition;
 use crate::render::{Chrome, Opt, html};
 use crate::session::{OrgView, Viewer};
 use crate::upload::{self, UploadError};
@@ -359,19 +360,6 @@ pub async fn record(
     Ok(Redirect::to(&back).into_response())
 }
 
-/// RFC 5987 encoding of a file name for Content-Disposition.
-fn encode_filename(name: &str) -> String {
-    name.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// Download an evidence file (audited). Always as an attachment of an opaque type, so that an
 /// uploaded page can never run in the application's origin.
 pub async fn evidence(
@@ -392,9 +380,9 @@ pub async fn evidence(
         .read_measure_evidence(id, &viewer.actor(), &state.now().timestamp())
         .await?
         .ok_or(WebError::NotFound)?;
-    let disposition = HeaderValue::from_str(&format!(
-        "attachment; filename=\"evidence-{id}\"; filename*=UTF-8''{}",
-        encode_filename(&file.file_name)
+    let disposition = HeaderValue::from_str(&content_disposition(
+        &file.file_name,
+        &format!("evidence-{id}"),
     ))
     .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok((
@@ -426,11 +414,8 @@ pub async fn soa_xlsx(State(state): State<AppState>, viewer: Viewer) -> Result<R
 }
 
 pub fn xlsx_response(bytes: Vec<u8>, name: &str) -> Result<Response, WebError> {
-    let disposition = HeaderValue::from_str(&format!(
-        "attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}",
-        encode_filename(name)
-    ))
-    .map_err(|e| WebError::Internal(e.to_string()))?;
+    let disposition = HeaderValue::from_str(&content_disposition(name, "export.xlsx"))
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok((
         [
             (

@@ -265,12 +265,7 @@ pub async fn disable(
             error: Some(e.message(lang)),
         },
     };
-    // After turning it off, someone who must use MFA sees a fresh enrolment on the same page.
-    let viewer = Viewer {
-        mfa_enrolled: mfa::is_enrolled(&state.store, &viewer.login)
-            .await
-            .map_err(account_error)?,
-        ..viewer
-    };
+    // After turning it off, someone who must use MFA sees a fresh enrolment on the same page
+    // (enrolment_page reads the enrolment itself).
     enrolment_page(&state, &viewer, shown).await
 }

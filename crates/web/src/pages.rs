@@ -502,6 +502,7 @@ async fn account_rows(
     lang: Lang,
 ) -> Result<Vec<AccountRow>, WebError> {
     let now = state.clock.now();
+    let enrolled_logins = state.store.confirmed_mfa_logins().await?;
     let mut rows = Vec::new();
     for user in state.store.users().await? {
         let person = staff.iter().find(|s| s.id == user.staff);
@@ -521,11 +522,7 @@ async fn account_rows(
         } else {
             lang.pick("有効", "active").to_string()
         };
-        let enrolled = state
-            .store
-            .mfa(&user.login)
-            .await?
-            .is_some_and(|m| m.confirmed);
+        let enrolled = enrolled_logins.contains(&user.login);
         rows.push(AccountRow {
             staff: person.map(|p| p.name.clone()).unwrap_or_default(),
             department: person

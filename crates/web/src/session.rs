@@ -58,6 +58,7 @@ pub(crate) fn header_value(s: &str) -> Result<HeaderValue, WebError> {
 }
 
 /// The organisation's departments, for building a [`Policy`].
+#[derive(Clone)]
 pub struct OrgView {
     pub departments: Vec<Department>,
     pub tree: DepartmentTree,
@@ -66,7 +67,14 @@ pub struct OrgView {
 }
 
 impl OrgView {
+    /// The organisation as of the current snapshot (`world`): no query beyond the snapshot's own
+    /// check of the audit-chain position, which every change to departments or readers moves.
     pub async fn load(state: &AppState) -> Result<OrgView, WebError> {
+        Ok(state.world().await?.org.clone())
+    }
+
+    /// Read from the store; only the snapshot loader calls this.
+    pub(crate) async fn read(state: &AppState) -> Result<OrgView, WebError> {
         let departments = state.store.departments().await?;
         let tree = DepartmentTree::new(&departments);
         let procedure_readers = state.store.procedure_readers().await?;

@@ -102,7 +102,7 @@ impl World {
                 store.assets(&mamori_store::AssetFilter::default()).await?,
             )),
         };
-        let org = OrgView::load(state).await?;
+        let org = OrgView::read(state).await?;
         let organisation = store.organisation().await?;
         let staff = store
             .staff()
