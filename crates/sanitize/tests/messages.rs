@@ -1162,3 +1162,27 @@ fn iso_2022_jp_output_keeps_japanese_attachment_names() {
     );
     assert!(p.body.contains("見積書（第2版）.docx として添付しました"));
 }
+
+/// Found by the property test in CI: a file name holding a quote (`filename=`"scan.png"`) was
+/// written as `'` in one header and `_` in the other, so the delivered name and the report
+/// disagreed. Now one name, with such characters replaced, serves both.
+#[test]
+fn a_quote_in_a_file_name_gives_one_delivered_name_in_headers_and_report() {
+    let raw = b"From: a@example.jp\r\nTo: b@city.example.lg.jp\r\nSubject: scan\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n\
+--B\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nsee attached\r\n\
+--B\r\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\r\n\
+Content-Disposition: attachment; filename=`\"scan.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+PGh0bWw+PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pmh0dHA6Ly94LmV4YW1wbGU8L2h0bWw+\r\n--B--\r\n";
+    let policy = Policy::recommended();
+    let out = sanitize(raw, &policy, &ctx());
+    assert_invariants(&out, &policy);
+    let names: Vec<_> = out
+        .report
+        .attachments
+        .iter()
+        .filter_map(|a| a.converted_name.clone())
+        .collect();
+    assert!(!names.is_empty(), "the text file is delivered converted");
+    assert!(names.iter().all(|n| !n.contains('"')), "{names:?}");
+}

@@ -118,7 +118,12 @@ impl<'p> Processor<'p> {
                 self.quarantine(c, path, &mut report);
             }
             Decision::Convert => match self.convert(c, kind, magic, path, depth) {
-                Ok(done) => {
+                Ok(mut done) => {
+                    // One name for the headers and the report: characters a quoted header
+                    // parameter cannot carry become '_' here, not differently per header.
+                    for d in &mut done.delivered {
+                        d.name = deliverable_name(&d.name);
+                    }
                     report.result = AttachmentResult::Converted;
                     report.reason = done.reason;
                     report.macro_removed = done.macro_removed;
@@ -569,4 +574,17 @@ fn with_extension_if_missing(name: &str, allowed: &[&str], ext: &str) -> String 
     } else {
         format!("{name}.{ext}")
     }
+}
+
+/// A delivered file's name without quotes, backslashes or control characters.
+fn deliverable_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c == '"' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
